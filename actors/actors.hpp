@@ -1,0 +1,74 @@
+#pragma once
+
+// Every typed actor interface of the service, in one place.
+
+#include "actors/type_ids.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ecr {
+
+/// The STORE WRITER: the single writer of the store. Writes are grouped into
+/// one durable commit per batch; each is answered only after that commit.
+using store_writer_actor = caf::typed_actor<
+  // Upserts a configuration: key, minified content, If-Match, the configId to
+  // use if the content changes, and the time of the write.
+  caf::replies_to<atom::put, config_key, std::string, precondition, std::string,
+                  int64_t>::with<put_result>,
+  // Deletes a configuration under an If-Match; answers the removed record.
+  caf::replies_to<atom::erase, config_key, precondition>::with<config_record>,
+  // Commits the pending batch (sent by the writer to itself).
+  caf::reacts_to<atom::internal, atom::flush>>;
+
+/// A STORE READER: answers reads on its own store handle.
+using store_reader_actor = caf::typed_actor<
+  // One configuration; `ec::not_found` if absent.
+  caf::replies_to<atom::get, config_key>::with<config_record>,
+  // All names of (tenant, endpoint or default, app version).
+  caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>,
+  // Checks that the store answers.
+  caf::replies_to<atom::ping>::with<component_health>>;
+
+/// The CONFIG MANAGER: the domain logic of endpoint and default
+/// configurations. Assigns configIds and keeps the read cache coherent.
+using config_manager_actor = caf::typed_actor<
+  // Upserts a configuration (minified content) under an If-Match.
+  caf::replies_to<atom::put, config_key, std::string, precondition>::with<
+    put_result>,
+  // Reads one configuration.
+  caf::replies_to<atom::get, config_key>::with<config_record>,
+  // Deletes one configuration under an If-Match.
+  caf::replies_to<atom::erase, config_key, precondition>::with<config_record>,
+  // Lists all names of (tenant, endpoint or default, app version).
+  caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>>;
+
+struct gateway_job;
+
+/// The GATEWAY BRIDGE: runs jobs posted by HTTP io threads inside the actor
+/// world, so they can `request` domain actors and post replies back.
+using gateway_actor = caf::typed_actor<caf::reacts_to<gateway_job>>;
+
+/// The NODE: supervises the components and reports their health.
+using node_actor = caf::typed_actor<
+  // Readiness of every component.
+  caf::replies_to<atom::status>::with<std::vector<component_health>>,
+  // The components the HTTP gateway talks to.
+  caf::replies_to<atom::components>::with<config_manager_actor,
+                                          gateway_actor>>;
+
+/// Work for the gateway bridge. Carries a closure, so it never leaves the
+/// process.
+struct gateway_job {
+  std::function<void(gateway_actor::pointer)> run;
+};
+
+} // namespace ecr
+
+// gateway_job holds a closure and stays in-process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::gateway_job)

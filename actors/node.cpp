@@ -1,0 +1,212 @@
+#include "actors/node.hpp"
+
+#include "actors/add_message_types.hpp"
+#include "actors/config_manager.hpp"
+#include "actors/store_actors.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "gateway/config_cache.hpp"
+#include "gateway/http_server.hpp"
+#include "gateway/rest_api.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <pthread.h>
+#include <unistd.h>
+
+namespace ecr {
+
+namespace {
+
+/// Set when a component died on its own; the process then exits non-zero.
+std::atomic<bool> component_failed{false};
+
+/// Wakes the main thread's sigwait as if an operator asked to stop.
+void request_stop_after_failure() {
+  component_failed = true;
+  kill(getpid(), SIGTERM);
+}
+
+} // namespace
+
+caf::error validate(const node_config& cfg) {
+  if (!cfg.writer_store || cfg.reader_stores.empty() || !cfg.cache)
+    return make_error(ec::invalid_configuration,
+                      "the node needs a writer store, reader stores and a "
+                      "cache");
+  return validate(store_writer_config{cfg.group_commit_max});
+}
+
+node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
+                               std::shared_ptr<node_config> cfg) {
+  if (auto err = validate(*cfg)) {
+    self->quit(err);
+    return node_actor::behavior_type::make_empty_behavior();
+  }
+  auto& st = self->state;
+  st.writer = self->spawn<caf::detached>(store_writer,
+                                         std::move(cfg->writer_store),
+                                         store_writer_config{
+                                           cfg->group_commit_max});
+  for (auto& reader_store : cfg->reader_stores)
+    st.readers.push_back(
+      self->spawn<caf::detached>(store_reader, std::move(reader_store)));
+  st.config_manager = self->spawn(
+    config_manager, config_manager_config{st.writer, st.readers, cfg->cache,
+                                          cfg->store_timeout});
+  st.gateway = self->spawn(gateway_bridge);
+  self->monitor(st.writer);
+  for (const auto& reader : st.readers)
+    self->monitor(reader);
+  self->monitor(st.config_manager);
+  self->monitor(st.gateway);
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    if (self->state.stopping)
+      return;
+    ECR_ERROR("{}: a component terminated unexpectedly: {}", node_state::name,
+              to_string(msg.reason));
+    request_stop_after_failure();
+  });
+  // Stop in reverse order of start: callers first, storage last, so that
+  // the writer answers what it accepted before the store closes.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    auto& st = self->state;
+    st.stopping = true;
+    self->send_exit(st.gateway, msg.reason);
+    self->send_exit(st.config_manager, msg.reason);
+    for (const auto& reader : st.readers)
+      self->send_exit(reader, msg.reason);
+    self->send_exit(st.writer, msg.reason);
+    self->quit(msg.reason);
+  });
+  return {
+    [self](atom::status) -> caf::result<std::vector<component_health>> {
+      auto promise
+        = self->make_response_promise<std::vector<component_health>>();
+      self->request(self->state.readers.front(), std::chrono::seconds{5},
+                    atom::ping_v)
+        .then(
+          [promise](component_health& storage) mutable {
+            promise.deliver(std::vector<component_health>{storage});
+          },
+          [promise](caf::error& err) mutable {
+            promise.deliver(std::vector<component_health>{
+              {"storage", false, to_string(err)}});
+          });
+      return promise;
+    },
+    [self](atom::components)
+      -> caf::result<config_manager_actor, gateway_actor> {
+      return {self->state.config_manager, self->state.gateway};
+    },
+  };
+}
+
+int run_service(const settings& cfg) {
+  auto started = std::chrono::steady_clock::now();
+  // Only the main thread's sigwait may see termination signals: block them
+  // before any other thread exists, so every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto ncfg = std::make_shared<node_config>();
+  auto writer_store = open_store(cfg, store_role::writer);
+  if (!writer_store) {
+    ECR_ERROR("cannot open the store: {}", error_message(writer_store.error()));
+    return 1;
+  }
+  ncfg->writer_store = std::move(*writer_store);
+  for (int i = 0; i < cfg.storage.sqlite_readers; ++i) {
+    auto reader_store = open_store(cfg, store_role::reader);
+    if (!reader_store) {
+      ECR_ERROR("cannot open the store: {}",
+                error_message(reader_store.error()));
+      return 1;
+    }
+    ncfg->reader_stores.push_back(std::move(*reader_store));
+  }
+  auto cache = std::make_shared<config_cache>(cfg.cache.max_bytes);
+  ncfg->cache = cache;
+  ncfg->group_commit_max = static_cast<size_t>(cfg.storage.group_commit_max);
+  ncfg->store_timeout = std::chrono::seconds{cfg.server.request_timeout_seconds};
+
+  caf::actor_system_config sys_cfg;
+  sys_cfg.set("scheduler.max-threads", cfg.scheduler_threads);
+  add_message_types(sys_cfg);
+  caf::actor_system sys{sys_cfg};
+  auto supervisor = sys.spawn(node, ncfg);
+
+  int exit_code = 0;
+  std::unique_ptr<http_server> server;
+  {
+    caf::scoped_actor self{sys};
+    rest_api_config rest;
+    rest.tenant_id = cfg.service.default_tenant;
+    rest.request_timeout = std::chrono::seconds{cfg.server.request_timeout_seconds};
+    rest.cache = cache;
+    rest.node = supervisor;
+    caf::error start_error;
+    self->request(supervisor, std::chrono::seconds{10}, atom::components_v)
+      .receive(
+        [&](config_manager_actor& manager, gateway_actor& gateway) {
+          rest.config_manager = std::move(manager);
+          rest.bridge = std::move(gateway);
+        },
+        [&](caf::error& err) { start_error = std::move(err); });
+    if (!start_error) {
+      http_server_options http;
+      http.address = cfg.server.address;
+      http.port = cfg.server.port;
+      http.io_threads = cfg.server.io_threads;
+      http.max_body_bytes = cfg.server.max_body_bytes;
+      auto started_server = http_server::start(http, make_rest_handler(rest));
+      if (started_server)
+        server = std::move(*started_server);
+      else
+        start_error = started_server.error();
+    }
+    if (start_error) {
+      ECR_ERROR("cannot start: {}", error_message(start_error));
+      exit_code = error_code(start_error) == ec::invalid_configuration ? 2 : 1;
+    } else {
+      auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+      ECR_INFO("ecr ready: listening on {}:{} (instance {}, replica {}, "
+               "store {}, started in {} ms)",
+               cfg.server.address, server->port(), cfg.service.instance_name,
+               cfg.service.replica_id, cfg.storage.backend, elapsed.count());
+      int signal_number = 0;
+      sigwait(&stop_signals, &signal_number);
+      ECR_INFO("{}; stopping: draining requests for up to {} s",
+               component_failed ? "a component failed"
+                                : std::string{"received "}
+                                    + strsignal(signal_number),
+               cfg.service.graceful_shutdown_seconds);
+      auto grace = std::chrono::seconds{cfg.service.graceful_shutdown_seconds};
+      if (!server->shutdown(grace))
+        ECR_WARN("{} requests were still in flight after the grace period",
+                 server->in_flight());
+      if (component_failed)
+        exit_code = 1;
+    }
+    self->send_exit(supervisor, caf::exit_reason::user_shutdown);
+    self->wait_for(supervisor);
+  }
+  sys.await_all_actors_done();
+  // Destroyed only now: late replies from actors post to its io_context.
+  server.reset();
+  ECR_INFO("stopped");
+  return exit_code;
+}
+
+} // namespace ecr

@@ -1,0 +1,114 @@
+#include "actors/store_actors.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+#include <caf/exit_reason.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace ecr {
+
+namespace {
+
+/// Queues `op` into the writer's batch and returns the promise its client
+/// waits on; the first write of a batch schedules the flush behind the
+/// messages already in the mailbox.
+template <class T, class Self, class Op>
+caf::typed_response_promise<T> enqueue(Self* self, Op op) {
+  auto& st = self->state;
+  auto promise = self->template make_response_promise<T>();
+  auto outcome = std::make_shared<std::optional<caf::expected<T>>>();
+  st.batch.push_back(pending_write{
+    [op = std::move(op), outcome](store& db) { outcome->emplace(op(db)); },
+    [promise, outcome](const caf::error& commit_error) mutable {
+      if (commit_error)
+        promise.deliver(commit_error);
+      else if (**outcome)
+        promise.deliver(std::move(***outcome));
+      else
+        promise.deliver((*outcome)->error());
+    }});
+  if (st.batch.size() >= st.cfg.max_batch)
+    st.flush();
+  else if (st.batch.size() == 1)
+    self->send(self, atom::internal_v, atom::flush_v);
+  return promise;
+}
+
+} // namespace
+
+caf::error validate(const store_writer_config& cfg) {
+  if (cfg.max_batch == 0)
+    return make_error(ec::invalid_configuration,
+                      "storage.group-commit-max: must be at least 1");
+  return {};
+}
+
+void store_writer_state::flush() {
+  if (batch.empty())
+    return;
+  auto writes = std::move(batch);
+  batch.clear();
+  auto err = db->begin_batch();
+  if (!err) {
+    for (auto& write : writes)
+      write.apply(*db);
+    err = db->commit_batch();
+  }
+  if (err)
+    ECR_ERROR("{}: commit of {} writes failed: {}", name, writes.size(),
+              render(err));
+  for (auto& write : writes)
+    write.finish(err);
+}
+
+store_writer_actor::behavior_type
+store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
+             store_ptr db, store_writer_config cfg) {
+  self->state.db = std::move(db);
+  self->state.cfg = cfg;
+  // Answer what was accepted before leaving; the store closes with the state.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    self->state.flush();
+    self->quit(msg.reason);
+  });
+  return {
+    [self](atom::put, const config_key& key, const std::string& content,
+           const precondition& pre, const std::string& new_config_id,
+           int64_t now_ms) -> caf::result<put_result> {
+      return enqueue<put_result>(self, [=](store& db) {
+        return db.put_config(key, content, pre, new_config_id, now_ms);
+      });
+    },
+    [self](atom::erase, const config_key& key,
+           const precondition& pre) -> caf::result<config_record> {
+      return enqueue<config_record>(
+        self, [=](store& db) { return db.delete_config(key, pre); });
+    },
+    [self](atom::internal, atom::flush) { self->state.flush(); },
+  };
+}
+
+store_reader_actor::behavior_type
+store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
+             store_ptr db) {
+  self->state.db = std::move(db);
+  return {
+    [self](atom::get, const config_key& key) -> caf::result<config_record> {
+      return self->state.db->get_config(key);
+    },
+    [self](atom::list,
+           const config_key& scope) -> caf::result<std::vector<config_record>> {
+      return self->state.db->list_configs(scope);
+    },
+    [self](atom::ping) {
+      auto err = self->state.db->ping();
+      return component_health{"storage", !err, err ? render(err) : "UP"};
+    },
+  };
+}
+
+} // namespace ecr

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "storage/store.hpp"
+
+#include <functional>
+#include <vector>
+
+namespace ecr {
+
+// -- store writer ---------------------------------------------------------------
+
+struct store_writer_config {
+  /// Most writes committed together.
+  size_t max_batch = 512;
+};
+
+caf::error validate(const store_writer_config& cfg);
+
+/// A write accepted but not yet committed: `apply` runs inside the batch;
+/// `finish` answers the client with the outcome, or with the commit error.
+struct pending_write {
+  std::function<void(store&)> apply;
+  std::function<void(const caf::error& commit_error)> finish;
+};
+
+struct store_writer_state {
+  // Not an aggregate: CAF 0.17 would try to build it from `self` (C++20
+  // parenthesized aggregate init).
+  store_writer_state() = default;
+
+  store_ptr db;
+  store_writer_config cfg;
+  std::vector<pending_write> batch;
+
+  /// Commits the batch (one durable transaction) and answers its writes.
+  void flush();
+
+  static inline const char* name = "store-writer";
+};
+
+/// Must be spawned `caf::detached`: every handler blocks on the store. Writes
+/// that arrive while a commit runs queue up in the mailbox and form the next
+/// batch, so concurrent clients share fsyncs (group commit).
+store_writer_actor::behavior_type
+store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
+             store_ptr db, store_writer_config cfg);
+
+// -- store reader ---------------------------------------------------------------
+
+struct store_reader_state {
+  // Not an aggregate: CAF 0.17 would try to build it from `self` (C++20
+  // parenthesized aggregate init).
+  store_reader_state() = default;
+
+  store_ptr db;
+
+  static inline const char* name = "store-reader";
+};
+
+/// Must be spawned `caf::detached`: every handler blocks on the store.
+store_reader_actor::behavior_type
+store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
+             store_ptr db);
+
+} // namespace ecr

@@ -1,0 +1,54 @@
+#pragma once
+
+// The type-ID block of every message type and atom; registered once in
+// add_message_types.cpp.
+
+#include "core/records.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/type_id.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ecr {
+
+/// The readiness of one component, as reported by /health/ready.
+struct component_health {
+  std::string name;
+  bool up = false;
+  std::string detail;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, component_health& x) {
+  return f(caf::meta::type_name("component_health"), x.name, x.up, x.detail);
+}
+
+} // namespace ecr
+
+CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(ecr, (ecr::config_key))
+  CAF_ADD_TYPE_ID(ecr, (ecr::config_record))
+  CAF_ADD_TYPE_ID(ecr, (ecr::precondition))
+  CAF_ADD_TYPE_ID(ecr, (ecr::put_result))
+  CAF_ADD_TYPE_ID(ecr, (ecr::status_record))
+  CAF_ADD_TYPE_ID(ecr, (ecr::status_query))
+  CAF_ADD_TYPE_ID(ecr, (ecr::status_page))
+  CAF_ADD_TYPE_ID(ecr, (ecr::system_config_record))
+  CAF_ADD_TYPE_ID(ecr, (ecr::component_health))
+  CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::config_record>))
+  CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::component_health>))
+
+  CAF_ADD_ATOM(ecr, ecr::atom, get, "get")
+  CAF_ADD_ATOM(ecr, ecr::atom, put, "put")
+  CAF_ADD_ATOM(ecr, ecr::atom, erase, "erase")
+  CAF_ADD_ATOM(ecr, ecr::atom, list, "list")
+  CAF_ADD_ATOM(ecr, ecr::atom, flush, "flush")
+  CAF_ADD_ATOM(ecr, ecr::atom, internal, "internal")
+  CAF_ADD_ATOM(ecr, ecr::atom, status, "status")
+  CAF_ADD_ATOM(ecr, ecr::atom, ping, "ping")
+  CAF_ADD_ATOM(ecr, ecr::atom, components, "components")
+
+CAF_END_TYPE_ID_BLOCK(ecr)

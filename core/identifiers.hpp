@@ -1,0 +1,25 @@
+#pragma once
+
+#include <caf/expected.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace ecr {
+
+/// Longest accepted path identifier, in bytes (decision A3).
+inline constexpr size_t max_identifier_bytes = 256;
+
+/// Percent-decodes `text`; fails on a malformed escape. With `plus_is_space`
+/// a `+` decodes to a space, as in query strings.
+caf::expected<std::string> percent_decode(std::string_view text,
+                                          bool plus_is_space = false);
+
+/// Validates a percent-decoded path identifier (A3): 1 to 256 bytes and no
+/// control characters. `what` names the parameter in the error message.
+caf::error check_identifier(const std::string& value, std::string_view what);
+
+/// Validates a configuration name (A2): `^[a-zA-Z0-9_-]{1,64}$`.
+caf::error check_config_name(const std::string& name);
+
+} // namespace ecr

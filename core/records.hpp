@@ -1,0 +1,166 @@
+#pragma once
+
+// Domain records shared by the store, the actors and the gateway. Each has a
+// CAF 0.17 `inspect` overload in this namespace so it can travel in messages.
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ecr {
+
+/// The configuration name used when a request names none.
+inline constexpr const char* default_config_name = "default";
+
+/// Identifies one configuration document. An empty `endpoint_id` addresses
+/// the default configuration of the application version.
+struct config_key {
+  std::string tenant_id;
+  std::string endpoint_id;
+  std::string app_version;
+  std::string name;
+
+  bool is_default() const noexcept {
+    return endpoint_id.empty();
+  }
+
+  friend bool operator==(const config_key&, const config_key&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, config_key& x) {
+  return f(caf::meta::type_name("config_key"), x.tenant_id, x.endpoint_id,
+           x.app_version, x.name);
+}
+
+/// A stored configuration document; `content` is minified JSON text.
+struct config_record {
+  config_key key;
+  std::string config_id;
+  std::string content;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+
+  friend bool operator==(const config_record&, const config_record&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, config_record& x) {
+  return f(caf::meta::type_name("config_record"), x.key, x.config_id,
+           x.content, x.created_ms, x.updated_ms);
+}
+
+/// An If-Match condition on a write. `required` without `config_ids` is `*`.
+struct precondition {
+  bool required = false;
+  std::vector<std::string> config_ids;
+
+  /// True if the condition admits a write over `current` (empty: no record).
+  bool admits(const std::string& current_config_id) const;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, precondition& x) {
+  return f(caf::meta::type_name("precondition"), x.required, x.config_ids);
+}
+
+/// The outcome of an upsert.
+struct put_result {
+  config_record record;
+  /// False when the stored content was byte-identical (idempotent re-upload).
+  bool changed = false;
+  /// True when no record existed before.
+  bool created = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, put_result& x) {
+  return f(caf::meta::type_name("put_result"), x.record, x.changed, x.created);
+}
+
+/// Delivery state of one configuration for one endpoint (decision A9).
+enum class delivery_status : uint8_t { dispatched, confirmed, failed };
+
+const char* to_string(delivery_status x) noexcept;
+
+/// One row of an endpoint's configuration history. Dates of 0 mean "never";
+/// `confirmation_code` 0 means no confirmation was received.
+struct status_record {
+  std::string tenant_id;
+  std::string endpoint_id;
+  std::string app_version;
+  std::string config_id;
+  delivery_status status = delivery_status::dispatched;
+  std::string content;
+  int64_t last_dispatched_ms = 0;
+  int64_t last_confirmed_ms = 0;
+  int32_t confirmation_code = 0;
+  std::string confirmation_reason;
+
+  friend bool operator==(const status_record&, const status_record&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, status_record& x) {
+  return f(caf::meta::type_name("status_record"), x.tenant_id, x.endpoint_id,
+           x.app_version, x.config_id, x.status, x.content,
+           x.last_dispatched_ms, x.last_confirmed_ms, x.confirmation_code,
+           x.confirmation_reason);
+}
+
+/// Selects and pages status records of one endpoint. Empty optional filters
+/// match everything; results are ordered by `last_dispatched_ms`.
+struct status_query {
+  std::string tenant_id;
+  std::string endpoint_id;
+  std::string app_version;
+  std::string config_id;
+  int64_t page = 0;
+  int64_t size = 20;
+  bool ascending = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, status_query& x) {
+  return f(caf::meta::type_name("status_query"), x.tenant_id, x.endpoint_id,
+           x.app_version, x.config_id, x.page, x.size, x.ascending);
+}
+
+/// One page of status records plus the total count across all pages.
+struct status_page {
+  std::vector<status_record> items;
+  int64_t total = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, status_page& x) {
+  return f(caf::meta::type_name("status_page"), x.items, x.total);
+}
+
+/// A platform-side system configuration (spec 3.5). `level` is one of
+/// TENANT, APPLICATION, APP_VERSION, ENDPOINT.
+struct system_config_record {
+  std::string tenant_id;
+  std::string config_id;
+  std::string level;
+  std::string level_id;
+  std::string name;
+  std::string display_name;
+  std::string content;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+
+  friend bool operator==(const system_config_record&,
+                         const system_config_record&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, system_config_record& x) {
+  return f(caf::meta::type_name("system_config_record"), x.tenant_id,
+           x.config_id, x.level, x.level_id, x.name, x.display_name, x.content,
+           x.created_ms, x.updated_ms);
+}
+
+} // namespace ecr

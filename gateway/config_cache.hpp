@@ -1,0 +1,67 @@
+#pragma once
+
+#include "core/records.hpp"
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace ecr {
+
+/// A bounded LRU cache of configuration documents, read by the HTTP io thread
+/// so that hot GETs need no actor hop. Only the configuration manager writes
+/// it, after the store committed, which keeps it coherent in one process:
+/// `put`/`erase` record committed changes and bump a generation counter;
+/// `fill` (after a read) is skipped when any change happened since the read
+/// began, so a slow read never overwrites a newer write.
+class config_cache {
+public:
+  explicit config_cache(size_t max_bytes);
+
+  /// The cached document at `key`, or nullptr.
+  std::shared_ptr<const config_record> find(const config_key& key);
+
+  /// The value to pass to `fill` for a read that starts now.
+  uint64_t generation() const;
+
+  /// Records a committed upsert.
+  void put(const config_record& record);
+
+  /// Records a committed delete.
+  void erase(const config_key& key);
+
+  /// Caches a record read from the store if nothing changed since
+  /// `generation_at_read_start`.
+  void fill(const config_record& record, uint64_t generation_at_read_start);
+
+  /// Drops everything (e.g. after a purge).
+  void clear();
+
+  size_t size() const;
+  size_t bytes() const;
+
+private:
+  struct key_hash {
+    size_t operator()(const config_key& key) const noexcept;
+  };
+
+  struct entry {
+    std::shared_ptr<const config_record> record;
+    std::list<config_key>::iterator position;
+    size_t bytes;
+  };
+
+  void insert_locked(const config_record& record);
+  void erase_locked(const config_key& key);
+
+  const size_t max_bytes_;
+  mutable std::mutex mutex_;
+  uint64_t generation_ = 0;
+  size_t bytes_ = 0;
+  std::list<config_key> recency_;
+  std::unordered_map<config_key, entry, key_hash> entries_;
+};
+
+} // namespace ecr

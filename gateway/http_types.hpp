@@ -1,0 +1,44 @@
+#pragma once
+
+// Plain HTTP request/response values passed between the Beast server and the
+// REST layer, so that Beast stays inside http_server.cpp.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ecr {
+
+struct http_request {
+  std::string method;
+  std::string target;
+  /// Header names are lowercase.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  /// The first header named `lowercase_name`, or nullptr.
+  const std::string* header(std::string_view lowercase_name) const noexcept {
+    for (const auto& [name, value] : headers)
+      if (name == lowercase_name)
+        return &value;
+    return nullptr;
+  }
+};
+
+struct http_response {
+  unsigned status = 200;
+  /// Empty for responses without a body.
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+/// Sends the response for one request; callable once, from any thread.
+using http_reply = std::function<void(http_response)>;
+
+/// Handles one request; must eventually call the reply exactly once.
+using http_handler = std::function<void(http_request&&, http_reply)>;
+
+} // namespace ecr

@@ -1,0 +1,131 @@
+#include "gateway/json.hpp"
+
+#include "actors/type_ids.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <simdjson.h>
+
+#include <cctype>
+
+namespace ecr {
+
+namespace {
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_string(json_writer& out, std::string_view text) {
+  out.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+void write_config(json_writer& out, const config_record& record) {
+  out.StartObject();
+  out.Key("configId");
+  write_string(out, record.config_id);
+  out.Key("name");
+  write_string(out, record.key.name);
+  out.Key("config");
+  write_string(out, record.content);
+  out.Key("createdDate");
+  write_string(out, iso8601_ms(record.created_ms));
+  out.Key("updatedDate");
+  write_string(out, iso8601_ms(record.updated_ms));
+  out.EndObject();
+}
+
+} // namespace
+
+caf::expected<std::string> minify_json(std::string_view text) {
+  // One parser per thread: it keeps its buffers between documents.
+  thread_local simdjson::dom::parser parser;
+  auto doc = parser.parse(text.data(), text.size());
+  if (doc.error() == simdjson::EMPTY)
+    return make_error(ec::invalid_argument,
+                      "the request body is empty; a JSON document is required");
+  if (doc.error())
+    return make_error(ec::invalid_argument,
+                      std::string{"the request body is not valid JSON: "}
+                        + simdjson::error_message(doc.error()));
+  std::string out(text.size(), '\0');
+  size_t size = 0;
+  if (auto err = simdjson::minify(text.data(), text.size(), out.data(), size))
+    return make_error(ec::invalid_argument,
+                      std::string{"the request body is not valid JSON: "}
+                        + simdjson::error_message(err));
+  out.resize(size);
+  return out;
+}
+
+bool is_json_media_type(std::string_view content_type) {
+  auto end = content_type.find(';');
+  auto type = content_type.substr(0, end);
+  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back())))
+    type.remove_suffix(1);
+  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.front())))
+    type.remove_prefix(1);
+  std::string lower;
+  for (auto c : type)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return lower == "application/json"
+         || (lower.rfind("application/", 0) == 0 && lower.size() > 17
+             && lower.compare(lower.size() - 5, 5, "+json") == 0);
+}
+
+std::string render_config(const config_record& record) {
+  rapidjson::StringBuffer buf;
+  json_writer out{buf};
+  write_config(out, record);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string render_config_list(const std::vector<config_record>& records) {
+  rapidjson::StringBuffer buf;
+  json_writer out{buf};
+  out.StartArray();
+  for (const auto& record : records)
+    write_config(out, record);
+  out.EndArray();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string render_message(std::string_view message) {
+  rapidjson::StringBuffer buf;
+  json_writer out{buf};
+  out.StartObject();
+  out.Key("message");
+  write_string(out, message);
+  out.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+
+std::string render_health(bool up,
+                          const std::vector<component_health>& parts) {
+  rapidjson::StringBuffer buf;
+  json_writer out{buf};
+  out.StartObject();
+  out.Key("status");
+  out.String(up ? "UP" : "DOWN");
+  if (!parts.empty()) {
+    out.Key("components");
+    out.StartObject();
+    for (const auto& part : parts) {
+      write_string(out, part.name);
+      out.StartObject();
+      out.Key("status");
+      out.String(part.up ? "UP" : "DOWN");
+      if (!part.up) {
+        out.Key("details");
+        write_string(out, part.detail);
+      }
+      out.EndObject();
+    }
+    out.EndObject();
+  }
+  out.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+} // namespace ecr

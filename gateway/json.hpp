@@ -1,0 +1,37 @@
+#pragma once
+
+#include "core/records.hpp"
+
+#include <caf/expected.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ecr {
+
+struct component_health;
+
+/// Fully validates `text` as one JSON value of any type (UTF-8 checked) and
+/// returns it without insignificant whitespace; everything else, numbers
+/// included, stays byte-identical. Fails with `ec::invalid_argument`.
+caf::expected<std::string> minify_json(std::string_view text);
+
+/// True for `application/json` and `application/*+json`, any parameters.
+bool is_json_media_type(std::string_view content_type);
+
+/// The EndpointConfiguration shape: configId, name, config (as a JSON
+/// string), createdDate, updatedDate.
+std::string render_config(const config_record& record);
+
+/// A JSON array of EndpointConfiguration objects.
+std::string render_config_list(const std::vector<config_record>& records);
+
+/// The error body `{"message": "<message>"}`.
+std::string render_message(std::string_view message);
+
+/// The health body: `{"status": "UP"|"DOWN", "components": {name: {status,
+/// details?}}}`; components may be empty (liveness).
+std::string render_health(bool up, const std::vector<component_health>& parts);
+
+} // namespace ecr

@@ -1,0 +1,461 @@
+#include "gateway/rest_api.hpp"
+
+#include "core/error.hpp"
+#include "core/identifiers.hpp"
+#include "core/log.hpp"
+#include "gateway/json.hpp"
+
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <array>
+#include <string_view>
+
+namespace ecr {
+
+namespace {
+
+// -- routing ------------------------------------------------------------------
+
+enum class route_id {
+  endpoint_config,
+  endpoint_configs,
+  default_config,
+  default_configs,
+  health,
+  health_ready,
+  health_startup,
+};
+
+/// A path pattern; `{}` captures one segment. Versioned routes live under
+/// every base path (A1), the others at the root.
+struct route {
+  route_id id;
+  bool versioned;
+  std::vector<std::string_view> pattern;
+  std::vector<std::string_view> methods;
+};
+
+const std::vector<route>& route_table() {
+  static const std::vector<route> table{
+    {route_id::endpoint_config, true,
+     {"endpoints", "{}", "app-versions", "{}"}, {"GET", "PUT", "DELETE"}},
+    {route_id::endpoint_configs, true,
+     {"endpoints", "{}", "app-versions", "{}", "configurations"}, {"GET"}},
+    {route_id::default_config, true, {"app-versions", "{}"},
+     {"GET", "PUT", "DELETE"}},
+    {route_id::default_configs, true, {"app-versions", "{}", "configurations"},
+     {"GET"}},
+    {route_id::health, false, {"health"}, {"GET"}},
+    {route_id::health_ready, false, {"health", "ready"}, {"GET"}},
+    {route_id::health_startup, false, {"health", "startup"}, {"GET"}},
+  };
+  return table;
+}
+
+constexpr std::array<std::array<std::string_view, 3>, 2> base_paths{{
+  {"api", "v1", ""},
+  {"ecr", "api", "v1"},
+}};
+
+struct route_match {
+  const route* matched = nullptr;
+  /// Raw (still percent-encoded) captures.
+  std::vector<std::string_view> params;
+  /// Set when the path is known but the method is not allowed.
+  std::string allow;
+};
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  if (!path.empty() && path.front() == '/')
+    path.remove_prefix(1);
+  for (;;) {
+    auto slash = path.find('/');
+    segments.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos)
+      return segments;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+/// Removes a base path from the front of `segments`; false if none matches.
+bool strip_base_path(std::vector<std::string_view>& segments) {
+  for (const auto& base : base_paths) {
+    size_t length = base[2].empty() ? 2 : 3;
+    if (segments.size() < length)
+      continue;
+    bool equal = true;
+    for (size_t i = 0; i < length; ++i)
+      equal = equal && segments[i] == base[i];
+    if (equal) {
+      segments.erase(segments.begin(),
+                     segments.begin() + static_cast<ptrdiff_t>(length));
+      return true;
+    }
+  }
+  return false;
+}
+
+bool matches(const route& r, const std::vector<std::string_view>& segments,
+             std::vector<std::string_view>& params) {
+  if (r.pattern.size() != segments.size())
+    return false;
+  params.clear();
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (r.pattern[i] == "{}")
+      params.push_back(segments[i]);
+    else if (r.pattern[i] != segments[i])
+      return false;
+  }
+  return true;
+}
+
+route_match match_route(std::string_view method, std::string_view path) {
+  auto segments = split_path(path);
+  auto unversioned = segments;
+  auto versioned = strip_base_path(segments);
+  route_match result;
+  for (const auto& r : route_table()) {
+    const auto& candidate = r.versioned ? segments : unversioned;
+    if ((r.versioned && !versioned) || !matches(r, candidate, result.params))
+      continue;
+    for (auto allowed : r.methods)
+      if (allowed == method) {
+        result.matched = &r;
+        return result;
+      }
+    for (auto allowed : r.methods)
+      result.allow += (result.allow.empty() ? "" : ", ")
+                      + std::string{allowed};
+  }
+  result.params.clear();
+  return result;
+}
+
+// -- request values -----------------------------------------------------------
+
+/// The first value of query parameter `name`, percent-decoded; empty if
+/// absent.
+caf::expected<std::string> query_param(std::string_view query,
+                                       std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    auto key = pair.substr(0, eq);
+    if (key == name)
+      return percent_decode(eq == std::string_view::npos ? std::string_view{}
+                                                         : pair.substr(eq + 1),
+                            true);
+    if (amp == std::string_view::npos)
+      break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::string{};
+}
+
+caf::expected<std::string> path_identifier(std::string_view raw,
+                                           std::string_view what) {
+  auto decoded = percent_decode(raw);
+  if (!decoded)
+    return make_error(ec::invalid_argument,
+                      std::string{what} + ": " + error_message(decoded.error()));
+  if (auto err = check_identifier(*decoded, what))
+    return err;
+  return decoded;
+}
+
+/// Entity tags of an If-Match / If-None-Match header: quotes and weak
+/// prefixes removed; `*` stays `*`.
+std::vector<std::string> entity_tags(std::string_view header) {
+  std::vector<std::string> tags;
+  while (true) {
+    auto comma = header.find(',');
+    auto tag = header.substr(0, comma);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t'))
+      tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t'))
+      tag.remove_suffix(1);
+    if (tag.substr(0, 2) == "W/")
+      tag.remove_prefix(2);
+    if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"')
+      tag = tag.substr(1, tag.size() - 2);
+    if (!tag.empty())
+      tags.emplace_back(tag);
+    if (comma == std::string_view::npos)
+      return tags;
+    header.remove_prefix(comma + 1);
+  }
+}
+
+/// The If-Match condition of a write. A present header without any tag
+/// matches nothing, so the write is refused rather than guessed at.
+precondition if_match(const http_request& req) {
+  precondition result;
+  auto header = req.header("if-match");
+  if (!header)
+    return result;
+  result.required = true;
+  auto tags = entity_tags(*header);
+  if (tags.empty()) {
+    result.config_ids.emplace_back();
+    return result;
+  }
+  for (auto& tag : tags) {
+    if (tag == "*")
+      return precondition{true, {}};
+    result.config_ids.push_back(std::move(tag));
+  }
+  return result;
+}
+
+// -- responses ----------------------------------------------------------------
+
+http_response json_response(unsigned status, std::string body) {
+  http_response res;
+  res.status = status;
+  res.content_type = "application/json";
+  res.body = std::move(body);
+  return res;
+}
+
+http_response error_response(unsigned status, std::string_view message) {
+  return json_response(status, render_message(message));
+}
+
+unsigned status_of(const caf::error& err) {
+  if (err == caf::sec::request_timeout)
+    return 504;
+  switch (error_code(err)) {
+    case ec::invalid_argument: return 400;
+    case ec::not_found: return 404;
+    case ec::precondition_failed: return 412;
+    case ec::conflict: return 409;
+    case ec::payload_too_large: return 413;
+    case ec::unsupported_media_type: return 415;
+    case ec::unavailable: return 503;
+    case ec::timeout: return 504;
+    default: return 500;
+  }
+}
+
+http_response error_response(const caf::error& err) {
+  auto status = status_of(err);
+  if (status == 504)
+    return error_response(status, "the request timed out inside the service");
+  if (status >= 500) {
+    // Internal details go to the log, not to clients.
+    ECR_ERROR("request failed: {}", render(err));
+    return error_response(status, "internal error; see the service log");
+  }
+  return error_response(status, error_message(err));
+}
+
+std::string etag(const std::string& config_id) {
+  return '"' + config_id + '"';
+}
+
+http_response config_response(const config_record& record) {
+  auto res = json_response(200, render_config(record));
+  res.headers.emplace_back("ETag", etag(record.config_id));
+  return res;
+}
+
+/// A GET answer honouring If-None-Match (304 when the tag is current).
+http_response config_response(const config_record& record,
+                              const std::string& if_none_match) {
+  if (!if_none_match.empty()) {
+    for (const auto& tag : entity_tags(if_none_match))
+      if (tag == "*" || tag == record.config_id) {
+        http_response res;
+        res.status = 304;
+        res.headers.emplace_back("ETag", etag(record.config_id));
+        return res;
+      }
+  }
+  return config_response(record);
+}
+
+// -- the handler --------------------------------------------------------------
+
+class rest_handler {
+public:
+  explicit rest_handler(rest_api_config cfg) : cfg_(std::move(cfg)) {
+    // nop
+  }
+
+  void handle(http_request&& req, http_reply reply) const {
+    auto question = req.target.find('?');
+    auto path = std::string_view{req.target}.substr(0, question);
+    auto query = question == std::string::npos
+                   ? std::string_view{}
+                   : std::string_view{req.target}.substr(question + 1);
+    auto found = match_route(req.method, path);
+    if (!found.matched) {
+      if (!found.allow.empty()) {
+        auto res = error_response(405, "method " + req.method
+                                         + " is not allowed here; allowed: "
+                                         + found.allow);
+        res.headers.emplace_back("Allow", found.allow);
+        reply(std::move(res));
+      } else {
+        reply(error_response(404, "no such route: " + req.method + " "
+                                    + std::string{path}));
+      }
+      return;
+    }
+    switch (found.matched->id) {
+      case route_id::endpoint_config:
+      case route_id::default_config:
+        return handle_config(req, found, query, std::move(reply));
+      case route_id::endpoint_configs:
+      case route_id::default_configs:
+        return handle_list(found, std::move(reply));
+      case route_id::health:
+      case route_id::health_startup:
+        return run(std::move(reply), [](gateway_actor::pointer, http_reply r) {
+          r(json_response(200, render_health(true, {})));
+        });
+      case route_id::health_ready:
+        return ask<std::vector<component_health>>(
+          cfg_.node, std::move(reply),
+          [](std::vector<component_health>& parts) {
+            bool up = true;
+            for (const auto& part : parts)
+              up = up && part.up;
+            return json_response(up ? 200 : 503, render_health(up, parts));
+          },
+          atom::status_v);
+    }
+  }
+
+private:
+  /// Builds the key addressed by a config route: endpoint routes capture
+  /// (endpointId, appVersionName), default routes (appVersionName).
+  caf::expected<config_key> key_of(const route_match& found,
+                                   std::string_view query) const {
+    config_key key;
+    key.tenant_id = cfg_.tenant_id;
+    bool endpoint = found.params.size() == 2;
+    if (endpoint) {
+      auto id = path_identifier(found.params[0], "endpointId");
+      if (!id)
+        return id.error();
+      key.endpoint_id = std::move(*id);
+    }
+    auto app_version = path_identifier(found.params.back(), "appVersionName");
+    if (!app_version)
+      return app_version.error();
+    key.app_version = std::move(*app_version);
+    auto name = query_param(query, "name");
+    if (!name)
+      return make_error(ec::invalid_argument,
+                        "name: " + error_message(name.error()));
+    key.name = name->empty() ? default_config_name : std::move(*name);
+    if (auto err = check_config_name(key.name))
+      return err;
+    return key;
+  }
+
+  void handle_config(const http_request& req, const route_match& found,
+                     std::string_view query, http_reply reply) const {
+    auto key = key_of(found, query);
+    if (!key)
+      return reply(error_response(key.error()));
+    if (req.method == "GET") {
+      auto if_none_match = req.header("if-none-match");
+      auto inm = if_none_match ? *if_none_match : std::string{};
+      if (auto hit = cfg_.cache->find(*key))
+        return reply(config_response(*hit, inm));
+      return ask<config_record>(
+        cfg_.config_manager, std::move(reply),
+        [inm](config_record& record) { return config_response(record, inm); },
+        atom::get_v, std::move(*key));
+    }
+    if (req.method == "DELETE")
+      return ask<config_record>(
+        cfg_.config_manager, std::move(reply),
+        [](config_record&) {
+          http_response res;
+          res.status = 204;
+          return res;
+        },
+        atom::erase_v, std::move(*key), if_match(req));
+    auto content_type = req.header("content-type");
+    if (!content_type || !is_json_media_type(*content_type))
+      return reply(
+        error_response(415, "Content-Type must be application/json"));
+    auto content = minify_json(req.body);
+    if (!content)
+      return reply(error_response(content.error()));
+    ask<put_result>(
+      cfg_.config_manager, std::move(reply),
+      [](put_result& result) { return config_response(result.record); },
+      atom::put_v, std::move(*key), std::move(*content), if_match(req));
+  }
+
+  void handle_list(const route_match& found, http_reply reply) const {
+    config_key scope;
+    scope.tenant_id = cfg_.tenant_id;
+    if (found.params.size() == 2) {
+      auto id = path_identifier(found.params[0], "endpointId");
+      if (!id)
+        return reply(error_response(id.error()));
+      scope.endpoint_id = std::move(*id);
+    }
+    auto app_version = path_identifier(found.params.back(), "appVersionName");
+    if (!app_version)
+      return reply(error_response(app_version.error()));
+    scope.app_version = std::move(*app_version);
+    ask<std::vector<config_record>>(
+      cfg_.config_manager, std::move(reply),
+      [](std::vector<config_record>& records) {
+        return json_response(200, render_config_list(records));
+      },
+      atom::list_v, std::move(scope));
+  }
+
+  /// Runs `job` on the gateway bridge.
+  template <class Job>
+  void run(http_reply reply, Job job) const {
+    caf::anon_send(cfg_.bridge,
+                   gateway_job{[reply = std::move(reply), job = std::move(job)](
+                                 gateway_actor::pointer self) {
+                     job(self, reply);
+                   }});
+  }
+
+  /// Sends a request to `dest` from the bridge and replies with
+  /// `on_result(result)`, or with the error mapped to its HTTP status.
+  template <class Result, class Handle, class OnResult, class... Ts>
+  void ask(const Handle& dest, http_reply reply, OnResult on_result,
+           Ts... args) const {
+    run(std::move(reply),
+        [dest, on_result = std::move(on_result), timeout = cfg_.request_timeout,
+         args...](gateway_actor::pointer self, const http_reply& r) {
+          self->request(dest, timeout, args...)
+            .then([r, on_result](Result& result) { r(on_result(result)); },
+                  [r](caf::error& err) { r(error_response(err)); });
+        });
+  }
+
+  rest_api_config cfg_;
+};
+
+} // namespace
+
+http_handler make_rest_handler(rest_api_config cfg) {
+  auto handler = std::make_shared<const rest_handler>(std::move(cfg));
+  return [handler](http_request&& req, http_reply reply) {
+    handler->handle(std::move(req), std::move(reply));
+  };
+}
+
+gateway_actor::behavior_type gateway_bridge(gateway_actor::pointer self) {
+  return {
+    [self](gateway_job& job) { job.run(self); },
+  };
+}
+
+} // namespace ecr

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "gateway/config_cache.hpp"
+#include "gateway/http_types.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace ecr {
+
+struct rest_api_config {
+  /// Tenant of every record while multitenancy is off.
+  std::string tenant_id = "kaa";
+  /// How long a request may wait for the domain actors.
+  std::chrono::seconds request_timeout{30};
+  std::shared_ptr<config_cache> cache;
+  gateway_actor bridge;
+  config_manager_actor config_manager;
+  node_actor node;
+};
+
+/// The HTTP handler of the REST API (routes E1-E4, D1-D4 under `/api/v1` and
+/// `/ecr/api/v1`) and the health routes. Runs on HTTP io threads: it parses
+/// and validates there, answers cached GETs directly, and hands everything
+/// else to the gateway bridge.
+http_handler make_rest_handler(rest_api_config cfg);
+
+/// The gateway bridge behavior: runs each job it receives.
+gateway_actor::behavior_type gateway_bridge(gateway_actor::pointer self);
+
+} // namespace ecr

@@ -1,0 +1,741 @@
+#include "storage/sqlite_store.hpp"
+
+#include "core/error.hpp"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string_view>
+
+namespace ecr {
+
+namespace {
+
+// -- schema -------------------------------------------------------------------
+
+/// Migration N+1 moves the schema from version N to N+1. Never edit an entry
+/// once released; append a new one.
+constexpr std::string_view migrations[] = {
+  R"sql(
+  CREATE TABLE configs (
+    tenant_id   TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,  -- '' for the default of an app version
+    app_version TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    config_id   TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    updated_ms  INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, endpoint_id, app_version, name)
+  ) WITHOUT ROWID;
+  CREATE INDEX configs_by_config_id ON configs (config_id);
+  CREATE INDEX configs_by_app_version ON configs (tenant_id, app_version);
+  CREATE TABLE statuses (
+    tenant_id           TEXT NOT NULL,
+    endpoint_id         TEXT NOT NULL,
+    app_version         TEXT NOT NULL,
+    config_id           TEXT NOT NULL,
+    status              INTEGER NOT NULL,
+    content             TEXT NOT NULL,
+    last_dispatched_ms  INTEGER NOT NULL,
+    last_confirmed_ms   INTEGER NOT NULL,
+    confirmation_code   INTEGER NOT NULL,
+    confirmation_reason TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, endpoint_id, app_version, config_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX statuses_by_dispatch
+    ON statuses (tenant_id, endpoint_id, last_dispatched_ms);
+  CREATE INDEX statuses_by_app_version ON statuses (tenant_id, app_version);
+  CREATE TABLE system_configs (
+    config_id    TEXT PRIMARY KEY,
+    tenant_id    TEXT NOT NULL,
+    level        TEXT NOT NULL,
+    level_id     TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    content      TEXT NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    updated_ms   INTEGER NOT NULL,
+    UNIQUE (tenant_id, level, level_id, name)
+  );
+  )sql",
+};
+
+// -- RAII handles ---------------------------------------------------------------
+
+struct connection_closer {
+  void operator()(sqlite3* db) const noexcept {
+    sqlite3_close_v2(db);
+  }
+};
+
+struct statement_finalizer {
+  void operator()(sqlite3_stmt* stmt) const noexcept {
+    sqlite3_finalize(stmt);
+  }
+};
+
+using connection_ptr = std::unique_ptr<sqlite3, connection_closer>;
+using statement_ptr = std::unique_ptr<sqlite3_stmt, statement_finalizer>;
+
+/// A prepared statement borrowed for one use: bind, step, read; resets and
+/// clears its bindings when it goes out of scope.
+class query {
+public:
+  query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {
+    // nop
+  }
+
+  query(const query&) = delete;
+  query& operator=(const query&) = delete;
+
+  ~query() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  template <class... Ts>
+  query& bind(const Ts&... xs) {
+    int index = 0;
+    (bind_one(++index, xs), ...);
+    return *this;
+  }
+
+  /// Steps once; true while a row is available.
+  caf::expected<bool> step() {
+    switch (sqlite3_step(stmt_)) {
+      case SQLITE_ROW:
+        return true;
+      case SQLITE_DONE:
+        return false;
+      default:
+        return failure();
+    }
+  }
+
+  /// Steps to completion, for statements without rows.
+  caf::error run() {
+    auto row = step();
+    if (!row)
+      return row.error();
+    return {};
+  }
+
+  int extended_error() const {
+    return sqlite3_extended_errcode(db_);
+  }
+
+  caf::error failure() const {
+    return make_error(ec::storage_failure,
+                      std::string{"sqlite: "} + sqlite3_errmsg(db_));
+  }
+
+  std::string text(int column) const {
+    auto data = sqlite3_column_text(stmt_, column);
+    auto size = sqlite3_column_bytes(stmt_, column);
+    return data ? std::string{reinterpret_cast<const char*>(data),
+                              static_cast<size_t>(size)}
+                : std::string{};
+  }
+
+  int64_t integer(int column) const {
+    return sqlite3_column_int64(stmt_, column);
+  }
+
+  int changes() const {
+    return sqlite3_changes(db_);
+  }
+
+private:
+  void bind_one(int index, const std::string& x) {
+    sqlite3_bind_text(stmt_, index, x.data(), static_cast<int>(x.size()),
+                      SQLITE_STATIC);
+  }
+
+  void bind_one(int index, const char* x) {
+    sqlite3_bind_text(stmt_, index, x, -1, SQLITE_STATIC);
+  }
+
+  void bind_one(int index, int64_t x) {
+    sqlite3_bind_int64(stmt_, index, x);
+  }
+
+  void bind_one(int index, int32_t x) {
+    sqlite3_bind_int64(stmt_, index, x);
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// -- row mapping --------------------------------------------------------------
+
+constexpr const char* config_columns
+  = "tenant_id, endpoint_id, app_version, name, config_id, content, "
+    "created_ms, updated_ms";
+
+config_record read_config(const query& q) {
+  return {{q.text(0), q.text(1), q.text(2), q.text(3)},
+          q.text(4),
+          q.text(5),
+          q.integer(6),
+          q.integer(7)};
+}
+
+constexpr const char* status_columns
+  = "tenant_id, endpoint_id, app_version, config_id, status, content, "
+    "last_dispatched_ms, last_confirmed_ms, confirmation_code, "
+    "confirmation_reason";
+
+status_record read_status(const query& q) {
+  return {q.text(0),
+          q.text(1),
+          q.text(2),
+          q.text(3),
+          static_cast<delivery_status>(q.integer(4)),
+          q.text(5),
+          q.integer(6),
+          q.integer(7),
+          static_cast<int32_t>(q.integer(8)),
+          q.text(9)};
+}
+
+constexpr const char* system_config_columns
+  = "tenant_id, config_id, level, level_id, name, display_name, content, "
+    "created_ms, updated_ms";
+
+system_config_record read_system_config(const query& q) {
+  return {q.text(0), q.text(1), q.text(2),    q.text(3),   q.text(4),
+          q.text(5), q.text(6), q.integer(7), q.integer(8)};
+}
+
+caf::error not_found(const std::string& what) {
+  return make_error(ec::not_found, what + " not found");
+}
+
+// -- the store ----------------------------------------------------------------
+
+class sqlite_store final : public store {
+public:
+  explicit sqlite_store(connection_ptr db) : db_(std::move(db)) {
+    // nop
+  }
+
+  ~sqlite_store() override {
+    statements_.clear();
+    if (writer_)
+      sqlite3_exec(db_.get(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr,
+                   nullptr, nullptr);
+  }
+
+  caf::error configure(store_role role) {
+    writer_ = role == store_role::writer;
+    sqlite3_busy_timeout(db_.get(), 10000);
+    if (writer_) {
+      if (auto err = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"))
+        return err;
+      return migrate();
+    }
+    return exec("PRAGMA query_only=ON;");
+  }
+
+  // -- group commit ------------------------------------------------------------
+
+  caf::error begin_batch() override {
+    if (auto err = exec("BEGIN IMMEDIATE"))
+      return err;
+    in_batch_ = true;
+    return {};
+  }
+
+  caf::error commit_batch() override {
+    in_batch_ = false;
+    if (auto err = exec("COMMIT")) {
+      exec("ROLLBACK");
+      return err;
+    }
+    return {};
+  }
+
+  void rollback_batch() override {
+    in_batch_ = false;
+    exec("ROLLBACK");
+  }
+
+  // -- configurations ----------------------------------------------------------
+
+  caf::expected<put_result> put_config(const config_key& key,
+                                       const std::string& content,
+                                       const precondition& pre,
+                                       const std::string& new_config_id,
+                                       int64_t now_ms) override {
+    return write([&]() -> caf::expected<put_result> {
+      auto current = get_config(key);
+      if (!current && error_code(current.error()) != ec::not_found)
+        return current.error();
+      if (!pre.admits(current ? current->config_id : std::string{}))
+        return make_error(ec::precondition_failed,
+                          "If-Match does not match the current configId");
+      if (current && current->content == content)
+        return put_result{std::move(*current), false, false};
+      config_record record{key, new_config_id, content,
+                           current ? current->created_ms : now_ms, now_ms};
+      auto q = prepare("INSERT INTO configs (tenant_id, endpoint_id, "
+                       "app_version, name, config_id, content, created_ms, "
+                       "updated_ms) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO "
+                       "UPDATE SET config_id = excluded.config_id, content = "
+                       "excluded.content, updated_ms = excluded.updated_ms");
+      q.bind(key.tenant_id, key.endpoint_id, key.app_version, key.name,
+             record.config_id, record.content, record.created_ms,
+             record.updated_ms);
+      if (auto err = q.run())
+        return err;
+      return put_result{std::move(record), true, !current};
+    });
+  }
+
+  caf::expected<config_record> get_config(const config_key& key) override {
+    auto q = prepare(std::string{"SELECT "} + config_columns
+                     + " FROM configs WHERE tenant_id = ? AND endpoint_id = ? "
+                       "AND app_version = ? AND name = ?");
+    q.bind(key.tenant_id, key.endpoint_id, key.app_version, key.name);
+    auto row = q.step();
+    if (!row)
+      return row.error();
+    if (!*row)
+      return not_found("configuration");
+    return read_config(q);
+  }
+
+  caf::expected<std::vector<config_record>>
+  list_configs(const config_key& scope) override {
+    auto q = prepare(std::string{"SELECT "} + config_columns
+                     + " FROM configs WHERE tenant_id = ? AND endpoint_id = ? "
+                       "AND app_version = ? ORDER BY name");
+    q.bind(scope.tenant_id, scope.endpoint_id, scope.app_version);
+    return collect(q, read_config);
+  }
+
+  caf::expected<config_record> delete_config(const config_key& key,
+                                             const precondition& pre) override {
+    return write([&]() -> caf::expected<config_record> {
+      auto current = get_config(key);
+      if (!current) {
+        if (pre.required && error_code(current.error()) == ec::not_found)
+          return make_error(ec::precondition_failed,
+                            "If-Match given but no configuration exists");
+        return current.error();
+      }
+      if (!pre.admits(current->config_id))
+        return make_error(ec::precondition_failed,
+                          "If-Match does not match the current configId");
+      auto q = prepare("DELETE FROM configs WHERE tenant_id = ? AND "
+                       "endpoint_id = ? AND app_version = ? AND name = ?");
+      q.bind(key.tenant_id, key.endpoint_id, key.app_version, key.name);
+      if (auto err = q.run())
+        return err;
+      return std::move(*current);
+    });
+  }
+
+  caf::expected<std::vector<std::string>>
+  known_endpoints(const std::string& tenant_id,
+                  const std::string& app_version) override {
+    auto q = prepare("SELECT endpoint_id FROM configs WHERE tenant_id = ?1 AND "
+                     "app_version = ?2 AND endpoint_id <> '' UNION SELECT "
+                     "endpoint_id FROM statuses WHERE tenant_id = ?1 AND "
+                     "app_version = ?2 ORDER BY 1");
+    q.bind(tenant_id, app_version);
+    return collect(q, [](const query& row) { return row.text(0); });
+  }
+
+  // -- statuses ----------------------------------------------------------------
+
+  caf::expected<status_record> record_dispatch(const status_record& dispatch,
+                                               int64_t now_ms) override {
+    return write([&]() -> caf::expected<status_record> {
+      auto q = prepare(
+        "INSERT INTO statuses (tenant_id, endpoint_id, app_version, config_id, "
+        "status, content, last_dispatched_ms, last_confirmed_ms, "
+        "confirmation_code, confirmation_reason) VALUES (?,?,?,?,?,?,?,0,0,'') "
+        "ON CONFLICT DO UPDATE SET last_dispatched_ms = "
+        "excluded.last_dispatched_ms, content = CASE WHEN content = '' THEN "
+        "excluded.content ELSE content END");
+      q.bind(dispatch.tenant_id, dispatch.endpoint_id, dispatch.app_version,
+             dispatch.config_id,
+             static_cast<int64_t>(delivery_status::dispatched),
+             dispatch.content, now_ms);
+      if (auto err = q.run())
+        return err;
+      return get_status(dispatch);
+    });
+  }
+
+  caf::expected<status_record>
+  record_confirmation(const status_record& confirmation, bool implicit,
+                      int64_t now_ms) override {
+    return write([&]() -> caf::expected<status_record> {
+      auto existing = get_status(confirmation);
+      if (!existing && error_code(existing.error()) != ec::not_found)
+        return existing.error();
+      if (implicit) {
+        if (existing && existing->status == delivery_status::failed)
+          return existing;
+        auto known = config_id_known(confirmation);
+        if (!known)
+          return known.error();
+        if (!*known)
+          return make_error(ec::not_found,
+                            "configId is not known for this endpoint");
+      }
+      auto ok = confirmation.confirmation_code >= 200
+                && confirmation.confirmation_code < 300;
+      auto q = prepare(
+        "INSERT INTO statuses (tenant_id, endpoint_id, app_version, config_id, "
+        "status, content, last_dispatched_ms, last_confirmed_ms, "
+        "confirmation_code, confirmation_reason) VALUES (?1,?2,?3,?4,?5, "
+        "COALESCE((SELECT content FROM configs WHERE config_id = ?4 LIMIT 1), "
+        "''), 0, ?6, ?7, ?8) ON CONFLICT DO UPDATE SET status = "
+        "excluded.status, last_confirmed_ms = excluded.last_confirmed_ms, "
+        "confirmation_code = excluded.confirmation_code, confirmation_reason "
+        "= excluded.confirmation_reason");
+      q.bind(confirmation.tenant_id, confirmation.endpoint_id,
+             confirmation.app_version, confirmation.config_id,
+             static_cast<int64_t>(ok ? delivery_status::confirmed
+                                     : delivery_status::failed),
+             now_ms, confirmation.confirmation_code,
+             confirmation.confirmation_reason);
+      if (auto err = q.run())
+        return err;
+      return get_status(confirmation);
+    });
+  }
+
+  caf::expected<status_page> list_statuses(const status_query& query) override {
+    const char* filter = " FROM statuses WHERE tenant_id = ?1 AND endpoint_id "
+                         "= ?2 AND (?3 = '' OR app_version = ?3) AND (?4 = '' "
+                         "OR config_id = ?4)";
+    status_page page;
+    {
+      auto q = prepare(std::string{"SELECT COUNT(*)"} + filter);
+      q.bind(query.tenant_id, query.endpoint_id, query.app_version,
+             query.config_id);
+      auto row = q.step();
+      if (!row)
+        return row.error();
+      page.total = q.integer(0);
+    }
+    auto q = prepare(std::string{"SELECT "} + status_columns + filter
+                     + (query.ascending
+                          ? " ORDER BY last_dispatched_ms ASC, config_id ASC"
+                          : " ORDER BY last_dispatched_ms DESC, config_id ASC")
+                     + " LIMIT ?5 OFFSET ?6");
+    q.bind(query.tenant_id, query.endpoint_id, query.app_version,
+           query.config_id, query.size, query.page * query.size);
+    auto items = collect(q, read_status);
+    if (!items)
+      return items.error();
+    page.items = std::move(*items);
+    return page;
+  }
+
+  // -- system configurations ---------------------------------------------------
+
+  caf::expected<system_config_record>
+  create_system_config(const system_config_record& record) override {
+    return write([&]() -> caf::expected<system_config_record> {
+      auto q = prepare(std::string{"INSERT INTO system_configs ("}
+                       + system_config_columns
+                       + ") VALUES (?,?,?,?,?,?,?,?,?)");
+      q.bind(record.tenant_id, record.config_id, record.level, record.level_id,
+             record.name, record.display_name, record.content,
+             record.created_ms, record.updated_ms);
+      if (auto err = q.run()) {
+        if (q.extended_error() == SQLITE_CONSTRAINT_UNIQUE
+            || q.extended_error() == SQLITE_CONSTRAINT_PRIMARYKEY)
+          return make_error(ec::conflict,
+                            "a system configuration named '" + record.name
+                              + "' already exists at this level");
+        return err;
+      }
+      return record;
+    });
+  }
+
+  caf::expected<system_config_record>
+  get_system_config(const std::string& tenant_id,
+                    const std::string& config_id) override {
+    auto q = prepare(std::string{"SELECT "} + system_config_columns
+                     + " FROM system_configs WHERE tenant_id = ? AND "
+                       "config_id = ?");
+    q.bind(tenant_id, config_id);
+    return single(q, read_system_config, "system configuration");
+  }
+
+  caf::expected<system_config_record>
+  find_system_config(const std::string& tenant_id, const std::string& level,
+                     const std::string& level_id,
+                     const std::string& name) override {
+    auto q = prepare(std::string{"SELECT "} + system_config_columns
+                     + " FROM system_configs WHERE tenant_id = ? AND level = ? "
+                       "AND level_id = ? AND name = ?");
+    q.bind(tenant_id, level, level_id, name);
+    return single(q, read_system_config, "system configuration");
+  }
+
+  caf::expected<std::vector<system_config_record>>
+  list_system_configs(const std::string& tenant_id, const std::string& level,
+                      const std::string& level_id) override {
+    auto q = prepare(std::string{"SELECT "} + system_config_columns
+                     + " FROM system_configs WHERE tenant_id = ? AND level = ? "
+                       "AND level_id = ? ORDER BY created_ms, name");
+    q.bind(tenant_id, level, level_id);
+    return collect(q, read_system_config);
+  }
+
+  caf::expected<system_config_record>
+  update_system_config(const system_config_record& update,
+                       int64_t now_ms) override {
+    return write([&]() -> caf::expected<system_config_record> {
+      auto current = get_system_config(update.tenant_id, update.config_id);
+      if (!current)
+        return current.error();
+      if (!update.name.empty() && update.name != current->name)
+        return make_error(ec::invalid_argument,
+                          "name cannot change: the stored name is '"
+                            + current->name + "'");
+      current->display_name = update.display_name;
+      current->content = update.content;
+      current->updated_ms = now_ms;
+      auto q = prepare("UPDATE system_configs SET display_name = ?, content = "
+                       "?, updated_ms = ? WHERE tenant_id = ? AND config_id = "
+                       "?");
+      q.bind(current->display_name, current->content, now_ms, update.tenant_id,
+             update.config_id);
+      if (auto err = q.run())
+        return err;
+      return current;
+    });
+  }
+
+  caf::error delete_system_config(const std::string& tenant_id,
+                                  const std::string& config_id) override {
+    auto result = write([&]() -> caf::expected<int> {
+      auto q = prepare("DELETE FROM system_configs WHERE tenant_id = ? AND "
+                       "config_id = ?");
+      q.bind(tenant_id, config_id);
+      if (auto err = q.run())
+        return err;
+      if (q.changes() == 0)
+        return not_found("system configuration");
+      return q.changes();
+    });
+    return result ? caf::error{} : result.error();
+  }
+
+  // -- lifecycle ---------------------------------------------------------------
+
+  caf::expected<uint64_t> purge_endpoint(const std::string& tenant_id,
+                                         const std::string& endpoint_id) override {
+    return delete_all({"DELETE FROM configs WHERE tenant_id = ?1 AND "
+                       "endpoint_id = ?2",
+                       "DELETE FROM statuses WHERE tenant_id = ?1 AND "
+                       "endpoint_id = ?2",
+                       "DELETE FROM system_configs WHERE tenant_id = ?1 AND "
+                       "level = 'ENDPOINT' AND level_id = ?2"},
+                      tenant_id, endpoint_id);
+  }
+
+  caf::expected<uint64_t> purge_tenant(const std::string& tenant_id) override {
+    return delete_all({"DELETE FROM configs WHERE tenant_id = ?1",
+                       "DELETE FROM statuses WHERE tenant_id = ?1",
+                       "DELETE FROM system_configs WHERE tenant_id = ?1"},
+                      tenant_id);
+  }
+
+  caf::error ping() override {
+    auto q = prepare("SELECT 1");
+    return q.run();
+  }
+
+private:
+  caf::error exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &message) == SQLITE_OK)
+      return {};
+    std::string text = message ? message : sqlite3_errmsg(db_.get());
+    sqlite3_free(message);
+    return make_error(ec::storage_failure, "sqlite: " + text);
+  }
+
+  caf::error migrate() {
+    if (auto err = exec("CREATE TABLE IF NOT EXISTS schema_version (version "
+                        "INTEGER NOT NULL)"))
+      return err;
+    int64_t version = 0;
+    {
+      auto q = prepare("SELECT MAX(version) FROM schema_version");
+      auto row = q.step();
+      if (!row)
+        return row.error();
+      version = q.integer(0);
+    }
+    auto latest = static_cast<int64_t>(std::size(migrations));
+    if (version > latest)
+      return make_error(ec::storage_failure,
+                        "the database has schema version "
+                          + std::to_string(version) + " but this build knows "
+                          + std::to_string(latest) + "; use a newer ecr");
+    for (; version < latest; ++version) {
+      std::string step{migrations[version]};
+      step = "BEGIN IMMEDIATE;" + step
+             + "INSERT INTO schema_version (version) VALUES ("
+             + std::to_string(version + 1) + "); COMMIT;";
+      if (auto err = exec(step.c_str())) {
+        exec("ROLLBACK");
+        return err;
+      }
+    }
+    return {};
+  }
+
+  /// Runs `body` as one atomic write: a savepoint inside a batch, its own
+  /// durable transaction otherwise. Any error undoes what `body` wrote.
+  template <class F>
+  auto write(F body) -> decltype(body()) {
+    if (auto err = exec(in_batch_ ? "SAVEPOINT op" : "BEGIN IMMEDIATE"))
+      return err;
+    auto result = body();
+    if (!result) {
+      exec(in_batch_ ? "ROLLBACK TO op; RELEASE op" : "ROLLBACK");
+      return result;
+    }
+    if (auto err = exec(in_batch_ ? "RELEASE op" : "COMMIT")) {
+      exec(in_batch_ ? "ROLLBACK TO op; RELEASE op" : "ROLLBACK");
+      return err;
+    }
+    return result;
+  }
+
+  query prepare(const std::string& sql) {
+    auto i = statements_.find(sql);
+    if (i == statements_.end()) {
+      sqlite3_stmt* raw = nullptr;
+      if (sqlite3_prepare_v3(db_.get(), sql.c_str(),
+                             static_cast<int>(sql.size()),
+                             SQLITE_PREPARE_PERSISTENT, &raw, nullptr)
+          != SQLITE_OK)
+        throw std::logic_error(std::string{"sqlite cannot prepare: "}
+                               + sqlite3_errmsg(db_.get()) + " in: " + sql);
+      i = statements_.emplace(sql, statement_ptr{raw}).first;
+    }
+    return query{db_.get(), i->second.get()};
+  }
+
+  template <class Read>
+  auto collect(query& q, Read read)
+    -> caf::expected<std::vector<decltype(read(q))>> {
+    std::vector<decltype(read(q))> rows;
+    for (;;) {
+      auto row = q.step();
+      if (!row)
+        return row.error();
+      if (!*row)
+        return rows;
+      rows.push_back(read(q));
+    }
+  }
+
+  template <class Read>
+  auto single(query& q, Read read, const std::string& what)
+    -> caf::expected<decltype(read(q))> {
+    auto row = q.step();
+    if (!row)
+      return row.error();
+    if (!*row)
+      return not_found(what);
+    return read(q);
+  }
+
+  caf::expected<status_record> get_status(const status_record& key) {
+    auto q = prepare(std::string{"SELECT "} + status_columns
+                     + " FROM statuses WHERE tenant_id = ? AND endpoint_id = ? "
+                       "AND app_version = ? AND config_id = ?");
+    q.bind(key.tenant_id, key.endpoint_id, key.app_version, key.config_id);
+    return single(q, read_status, "status record");
+  }
+
+  /// A13: the configId is current for the endpoint (its own or its app
+  /// version's default) or appears in its history.
+  caf::expected<bool> config_id_known(const status_record& key) {
+    auto q = prepare(
+      "SELECT EXISTS (SELECT 1 FROM statuses WHERE tenant_id = ?1 AND "
+      "endpoint_id = ?2 AND config_id = ?4) OR EXISTS (SELECT 1 FROM configs "
+      "WHERE config_id = ?4 AND tenant_id = ?1 AND (endpoint_id = ?2 OR "
+      "(endpoint_id = '' AND app_version = ?3)))");
+    q.bind(key.tenant_id, key.endpoint_id, key.app_version, key.config_id);
+    auto row = q.step();
+    if (!row)
+      return row.error();
+    return q.integer(0) != 0;
+  }
+
+  template <class... Ts>
+  caf::expected<uint64_t> delete_all(std::initializer_list<const char*> sqls,
+                                     const Ts&... args) {
+    return write([&]() -> caf::expected<uint64_t> {
+      uint64_t removed = 0;
+      for (auto sql : sqls) {
+        auto q = prepare(sql);
+        q.bind(args...);
+        if (auto err = q.run())
+          return err;
+        removed += static_cast<uint64_t>(q.changes());
+      }
+      return removed;
+    });
+  }
+
+  connection_ptr db_;
+  std::map<std::string, statement_ptr, std::less<>> statements_;
+  bool writer_ = false;
+  bool in_batch_ = false;
+};
+
+} // namespace
+
+int sqlite_schema_version() noexcept {
+  return static_cast<int>(std::size(migrations));
+}
+
+caf::expected<store_ptr> open_sqlite_store(const std::string& path,
+                                           store_role role) {
+  auto flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (role == store_role::writer) {
+    flags |= SQLITE_OPEN_CREATE;
+    auto parent = std::filesystem::path{path}.parent_path();
+    std::error_code err;
+    if (!parent.empty())
+      std::filesystem::create_directories(parent, err);
+    if (err)
+      return make_error(ec::storage_failure,
+                        "cannot create " + parent.string() + ": "
+                          + err.message());
+  }
+  sqlite3* raw = nullptr;
+  auto rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  connection_ptr db{raw};
+  if (rc != SQLITE_OK)
+    return make_error(ec::storage_failure,
+                      "cannot open " + path + ": "
+                        + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  auto result = std::make_unique<sqlite_store>(std::move(db));
+  if (auto err = result->configure(role))
+    return make_error(ec::storage_failure,
+                      "cannot prepare " + path + ": " + error_message(err));
+  return store_ptr{std::move(result)};
+}
+
+} // namespace ecr

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "storage/store.hpp"
+
+namespace ecr {
+
+/// Opens the embedded SQLite store at `path` (WAL, synchronous=FULL). The
+/// writer creates the file and its directory and applies schema migrations;
+/// readers expect both to exist.
+caf::expected<store_ptr> open_sqlite_store(const std::string& path,
+                                           store_role role);
+
+/// The schema version this build writes and expects.
+int sqlite_schema_version() noexcept;
+
+} // namespace ecr

@@ -1,0 +1,145 @@
+#pragma once
+
+#include "core/records.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ecr {
+
+struct settings;
+
+/// Persistence of all ECR data behind one synchronous interface. Calls block;
+/// they run only in detached storage actors. Every write is atomic on its own
+/// and durable when it returns, except inside a batch, where the writes become
+/// durable together at `commit_batch` (group commit).
+///
+/// Errors: `ec::not_found`, `ec::precondition_failed`, `ec::conflict`,
+/// `ec::invalid_argument` for rule violations; `ec::storage_failure` for I/O.
+class store {
+public:
+  virtual ~store();
+
+  // -- group commit ----------------------------------------------------------
+
+  /// Opens a batch; writes until `commit_batch` share one durable commit. A
+  /// write that fails inside a batch is undone alone.
+  virtual caf::error begin_batch() = 0;
+
+  /// Makes every write of the batch durable.
+  virtual caf::error commit_batch() = 0;
+
+  /// Discards every write of the batch.
+  virtual void rollback_batch() = 0;
+
+  // -- endpoint and default configurations -----------------------------------
+
+  /// Inserts or replaces the document at `key` if `pre` admits the current
+  /// configId. Identical content keeps the record untouched (`changed` false);
+  /// changed content takes `new_config_id` and `now_ms` as `updatedDate`.
+  virtual caf::expected<put_result>
+  put_config(const config_key& key, const std::string& content,
+             const precondition& pre, const std::string& new_config_id,
+             int64_t now_ms)
+    = 0;
+
+  /// The document at `key`.
+  virtual caf::expected<config_record> get_config(const config_key& key) = 0;
+
+  /// All documents of (tenant, endpoint, app version), any name, by name.
+  virtual caf::expected<std::vector<config_record>>
+  list_configs(const config_key& scope) = 0;
+
+  /// Removes the document at `key` if `pre` admits it; returns what it was.
+  virtual caf::expected<config_record>
+  delete_config(const config_key& key, const precondition& pre) = 0;
+
+  /// Endpoints known for an app version: those with a configuration or a
+  /// status record, sorted.
+  virtual caf::expected<std::vector<std::string>>
+  known_endpoints(const std::string& tenant_id, const std::string& app_version)
+    = 0;
+
+  // -- delivery statuses (A9, A13) -------------------------------------------
+
+  /// Records that `config_id` was handed to a consumer. Never downgrades a
+  /// CONFIRMED or FAILED record.
+  virtual caf::expected<status_record>
+  record_dispatch(const status_record& dispatch, int64_t now_ms) = 0;
+
+  /// Records a confirmation (2xx: CONFIRMED, else FAILED) and overwrites what
+  /// was there. With `implicit`, applies only when the configId is known for
+  /// the endpoint (else `ec::not_found`) and never overwrites FAILED.
+  virtual caf::expected<status_record>
+  record_confirmation(const status_record& confirmation, bool implicit,
+                      int64_t now_ms)
+    = 0;
+
+  /// One page of an endpoint's status records.
+  virtual caf::expected<status_page> list_statuses(const status_query& query)
+    = 0;
+
+  // -- system configurations (A17) -------------------------------------------
+
+  /// Stores a new record; `ec::conflict` if (tenant, level, levelId, name)
+  /// exists.
+  virtual caf::expected<system_config_record>
+  create_system_config(const system_config_record& record) = 0;
+
+  virtual caf::expected<system_config_record>
+  get_system_config(const std::string& tenant_id, const std::string& config_id)
+    = 0;
+
+  /// The record named `name` at (level, levelId).
+  virtual caf::expected<system_config_record>
+  find_system_config(const std::string& tenant_id, const std::string& level,
+                     const std::string& level_id, const std::string& name)
+    = 0;
+
+  /// All records at (level, levelId), oldest first.
+  virtual caf::expected<std::vector<system_config_record>>
+  list_system_configs(const std::string& tenant_id, const std::string& level,
+                      const std::string& level_id)
+    = 0;
+
+  /// Replaces display name and content of an existing record. A non-empty
+  /// `update.name` must equal the stored name (`ec::invalid_argument`).
+  virtual caf::expected<system_config_record>
+  update_system_config(const system_config_record& update, int64_t now_ms) = 0;
+
+  virtual caf::error delete_system_config(const std::string& tenant_id,
+                                          const std::string& config_id)
+    = 0;
+
+  // -- lifecycle (A19) -------------------------------------------------------
+
+  /// Removes an endpoint's configurations, statuses and ENDPOINT-level system
+  /// configurations across all app versions; returns the records removed.
+  virtual caf::expected<uint64_t> purge_endpoint(const std::string& tenant_id,
+                                                 const std::string& endpoint_id)
+    = 0;
+
+  /// Removes every record of a tenant; returns the records removed.
+  virtual caf::expected<uint64_t> purge_tenant(const std::string& tenant_id)
+    = 0;
+
+  // -- health ----------------------------------------------------------------
+
+  /// Checks that the backing store answers.
+  virtual caf::error ping() = 0;
+};
+
+using store_ptr = std::unique_ptr<store>;
+
+/// What a store handle is used for: the single writer runs migrations.
+enum class store_role { writer, reader };
+
+/// Opens a handle on the backend selected by `cfg.storage.backend`.
+caf::expected<store_ptr> open_store(const settings& cfg, store_role role);
+
+} // namespace ecr

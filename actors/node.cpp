@@ -108,6 +108,54 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   };
 }
 
+void configure_actor_system(caf::actor_system_config& sys_cfg,
+                            const settings& cfg) {
+  sys_cfg.set("scheduler.max-threads", cfg.scheduler_threads);
+  add_message_types(sys_cfg);
+}
+
+caf::expected<std::shared_ptr<node_config>>
+make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache) {
+  auto result = std::make_shared<node_config>();
+  auto writer_store = open_store(cfg, store_role::writer);
+  if (!writer_store)
+    return writer_store.error();
+  result->writer_store = std::move(*writer_store);
+  for (int i = 0; i < cfg.storage.sqlite_readers; ++i) {
+    auto reader_store = open_store(cfg, store_role::reader);
+    if (!reader_store)
+      return reader_store.error();
+    result->reader_stores.push_back(std::move(*reader_store));
+  }
+  result->cache = std::move(cache);
+  result->group_commit_max = static_cast<size_t>(cfg.storage.group_commit_max);
+  result->store_timeout
+    = std::chrono::seconds{cfg.server.request_timeout_seconds};
+  return result;
+}
+
+caf::expected<rest_api_config>
+connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
+                const settings& cfg, std::shared_ptr<config_cache> cache) {
+  rest_api_config rest;
+  rest.tenant_id = cfg.service.default_tenant;
+  rest.request_timeout
+    = std::chrono::seconds{cfg.server.request_timeout_seconds};
+  rest.cache = std::move(cache);
+  rest.node = supervisor;
+  caf::error err;
+  self->request(supervisor, std::chrono::seconds{10}, atom::components_v)
+    .receive(
+      [&](config_manager_actor& manager, gateway_actor& bridge) {
+        rest.config_manager = std::move(manager);
+        rest.bridge = std::move(bridge);
+      },
+      [&](caf::error& failure) { err = std::move(failure); });
+  if (err)
+    return err;
+  return rest;
+}
+
 int run_service(const settings& cfg) {
   auto started = std::chrono::steady_clock::now();
   // Only the main thread's sigwait may see termination signals: block them
@@ -119,57 +167,33 @@ int run_service(const settings& cfg) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto ncfg = std::make_shared<node_config>();
-  auto writer_store = open_store(cfg, store_role::writer);
-  if (!writer_store) {
-    ECR_ERROR("cannot open the store: {}", error_message(writer_store.error()));
+  auto cache = std::make_shared<config_cache>(cfg.cache.max_bytes);
+  auto ncfg = make_node_config(cfg, cache);
+  if (!ncfg) {
+    ECR_ERROR("cannot open the store: {}", error_message(ncfg.error()));
     return 1;
   }
-  ncfg->writer_store = std::move(*writer_store);
-  for (int i = 0; i < cfg.storage.sqlite_readers; ++i) {
-    auto reader_store = open_store(cfg, store_role::reader);
-    if (!reader_store) {
-      ECR_ERROR("cannot open the store: {}",
-                error_message(reader_store.error()));
-      return 1;
-    }
-    ncfg->reader_stores.push_back(std::move(*reader_store));
-  }
-  auto cache = std::make_shared<config_cache>(cfg.cache.max_bytes);
-  ncfg->cache = cache;
-  ncfg->group_commit_max = static_cast<size_t>(cfg.storage.group_commit_max);
-  ncfg->store_timeout = std::chrono::seconds{cfg.server.request_timeout_seconds};
 
   caf::actor_system_config sys_cfg;
-  sys_cfg.set("scheduler.max-threads", cfg.scheduler_threads);
-  add_message_types(sys_cfg);
+  configure_actor_system(sys_cfg, cfg);
   caf::actor_system sys{sys_cfg};
-  auto supervisor = sys.spawn(node, ncfg);
+  auto supervisor = sys.spawn(node, *ncfg);
 
   int exit_code = 0;
   std::unique_ptr<http_server> server;
   {
     caf::scoped_actor self{sys};
-    rest_api_config rest;
-    rest.tenant_id = cfg.service.default_tenant;
-    rest.request_timeout = std::chrono::seconds{cfg.server.request_timeout_seconds};
-    rest.cache = cache;
-    rest.node = supervisor;
     caf::error start_error;
-    self->request(supervisor, std::chrono::seconds{10}, atom::components_v)
-      .receive(
-        [&](config_manager_actor& manager, gateway_actor& gateway) {
-          rest.config_manager = std::move(manager);
-          rest.bridge = std::move(gateway);
-        },
-        [&](caf::error& err) { start_error = std::move(err); });
+    auto rest = connect_gateway(self, supervisor, cfg, cache);
+    if (!rest)
+      start_error = rest.error();
     if (!start_error) {
       http_server_options http;
       http.address = cfg.server.address;
       http.port = cfg.server.port;
       http.io_threads = cfg.server.io_threads;
       http.max_body_bytes = cfg.server.max_body_bytes;
-      auto started_server = http_server::start(http, make_rest_handler(rest));
+      auto started_server = http_server::start(http, make_rest_handler(*rest));
       if (started_server)
         server = std::move(*started_server);
       else

@@ -4,6 +4,8 @@
 #include "core/settings.hpp"
 #include "storage/store.hpp"
 
+#include <caf/fwd.hpp>
+
 #include <chrono>
 #include <memory>
 #include <vector>
@@ -43,6 +45,22 @@ struct node_state {
 /// on exit stops them in reverse order.
 node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                std::shared_ptr<node_config> cfg);
+
+struct rest_api_config;
+
+/// Scheduler size and message types for the service's actor system.
+void configure_actor_system(caf::actor_system_config& sys_cfg,
+                            const settings& cfg);
+
+/// Opens the store handles (one writer, `storage.sqlite.readers` readers)
+/// and gathers what the node spawns.
+caf::expected<std::shared_ptr<node_config>>
+make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache);
+
+/// Asks a running node for the components the REST API talks to.
+caf::expected<rest_api_config>
+connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
+                const settings& cfg, std::shared_ptr<config_cache> cache);
 
 /// Runs the service until SIGTERM or SIGINT: loads nothing itself, logs, and
 /// returns the process exit code (0 after a clean shutdown).

@@ -1,0 +1,86 @@
+#include "gateway/json.hpp"
+
+#include "actors/type_ids.hpp"
+#include "core/error.hpp"
+
+#include <gtest/gtest.h>
+
+namespace ecr {
+namespace {
+
+TEST(minify_json, removes_only_insignificant_whitespace) {
+  auto out = minify_json(" { \"a\" : [1, 2.50, \"x  y\"],\n\t\"b\": {\"c\": null} } ");
+  ASSERT_TRUE(out) << error_message(out.error());
+  EXPECT_EQ(*out, R"({"a":[1,2.50,"x  y"],"b":{"c":null}})");
+}
+
+TEST(minify_json, keeps_number_spelling) {
+  for (auto text : {"1e2", "-0.0", "123456789012345678", "1.10"}) {
+    auto out = minify_json(text);
+    ASSERT_TRUE(out) << text;
+    EXPECT_EQ(*out, text);
+  }
+}
+
+TEST(minify_json, accepts_every_json_value_type) {
+  for (auto text : {"null", "true", "\"text\"", "[]", "{}", "42"}) {
+    auto out = minify_json(text);
+    ASSERT_TRUE(out) << text;
+    EXPECT_EQ(*out, text);
+  }
+}
+
+TEST(minify_json, rejects_malformed_documents) {
+  for (auto text : {"", "   ", "{\"a\":1,}", "{\"a\":tru}", "{} x", "[1,2",
+                    "{\"a\" 1}", "'single'", "\"unterminated"}) {
+    auto out = minify_json(text);
+    ASSERT_FALSE(out) << "accepted: " << text;
+    EXPECT_EQ(error_code(out.error()), ec::invalid_argument);
+    EXPECT_FALSE(error_message(out.error()).empty());
+  }
+}
+
+TEST(minify_json, rejects_invalid_utf8) {
+  std::string text = "\"\xff\xfe\"";
+  EXPECT_FALSE(minify_json(text));
+}
+
+TEST(is_json_media_type, accepts_json_types_with_parameters) {
+  EXPECT_TRUE(is_json_media_type("application/json"));
+  EXPECT_TRUE(is_json_media_type("Application/JSON; charset=utf-8"));
+  EXPECT_TRUE(is_json_media_type("application/merge-patch+json"));
+  EXPECT_FALSE(is_json_media_type("text/plain"));
+  EXPECT_FALSE(is_json_media_type("application/x-www-form-urlencoded"));
+  EXPECT_FALSE(is_json_media_type(""));
+  EXPECT_FALSE(is_json_media_type("application/+json"));
+}
+
+TEST(render_config, has_the_endpoint_configuration_shape) {
+  config_record record{{"kaa", "ep", "v1", "night-mode"},
+                       "231f1aae-a4be-11ea-bb37-0242ac130002",
+                       R"({"active":true,"note":"a \"quote\""})",
+                       1489750202643,
+                       1489750202644};
+  EXPECT_EQ(render_config(record),
+            R"({"configId":"231f1aae-a4be-11ea-bb37-0242ac130002",)"
+            R"("name":"night-mode",)"
+            R"("config":"{\"active\":true,\"note\":\"a \\\"quote\\\"\"}",)"
+            R"("createdDate":"2017-03-17T11:30:02.643Z",)"
+            R"("updatedDate":"2017-03-17T11:30:02.644Z"})");
+  EXPECT_EQ(render_config_list({}), "[]");
+  EXPECT_EQ(render_config_list({record, record}).front(), '[');
+}
+
+TEST(render_message, escapes_the_message) {
+  EXPECT_EQ(render_message("bad \"x\"\n"), R"({"message":"bad \"x\"\n"})");
+}
+
+TEST(render_health, lists_components_and_details_when_down) {
+  EXPECT_EQ(render_health(true, {}), R"({"status":"UP"})");
+  EXPECT_EQ(render_health(false, {{"storage", false, "disk gone"}}),
+            R"({"status":"DOWN","components":{"storage":{"status":"DOWN",)"
+            R"("details":"disk gone"}}})");
+}
+
+} // namespace
+} // namespace ecr

@@ -271,6 +271,12 @@ void session::on_header(beast::error_code err) {
     return;
   }
   keep_alive_ = false;
+  // Beast already refuses a Content-Length above the body limit here.
+  if (err == http::error::body_limit) {
+    write(server_error(413, "request body exceeds the configured limit"),
+          false);
+    return;
+  }
   if (err == http::error::header_limit) {
     write(server_error(431, "request header fields too large"), false);
     return;
@@ -281,14 +287,6 @@ void session::on_header(beast::error_code err) {
   }
   const auto& header = parser_->get();
   keep_alive_ = header.keep_alive();
-  auto length = parser_->content_length();
-  if (length && *length > server_.options().max_body_bytes) {
-    // Refuse before reading the body; the connection cannot be reused.
-    keep_alive_ = false;
-    write(server_error(413, "request body exceeds the configured limit"),
-          false);
-    return;
-  }
   auto expect = header[http::field::expect];
   if (beast::iequals(expect, "100-continue")) {
     auto cont = std::make_shared<http::response<http::empty_body>>(

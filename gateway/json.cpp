@@ -4,6 +4,8 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <simdjson.h>
@@ -37,20 +39,40 @@ void write_config(json_writer& out, const config_record& record) {
 
 } // namespace
 
+namespace {
+
+/// Validates JSON syntax without converting numbers, so integers beyond 64
+/// bits and exponents beyond double range stay valid, as JSON allows.
+bool valid_json_with_any_numbers(std::string_view text) {
+  constexpr auto flags = rapidjson::kParseValidateEncodingFlag
+                         | rapidjson::kParseNumbersAsStringsFlag
+                         | rapidjson::kParseIterativeFlag;
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream stream{text.data(), text.size()};
+  rapidjson::BaseReaderHandler<> ignore;
+  return !reader.Parse<flags>(stream, ignore).IsError();
+}
+
+} // namespace
+
 caf::expected<std::string> minify_json(std::string_view text) {
   // One parser per thread: it keeps its buffers between documents.
   thread_local simdjson::dom::parser parser;
-  auto doc = parser.parse(text.data(), text.size());
-  if (doc.error() == simdjson::EMPTY)
+  auto err = parser.parse(text.data(), text.size()).error();
+  // simdjson converts numbers and refuses what does not fit; JSON does not.
+  if (err == simdjson::NUMBER_ERROR
+      && valid_json_with_any_numbers(text))
+    err = simdjson::SUCCESS;
+  if (err == simdjson::EMPTY)
     return make_error(ec::invalid_argument,
                       "the request body is empty; a JSON document is required");
-  if (doc.error())
+  if (err)
     return make_error(ec::invalid_argument,
                       std::string{"the request body is not valid JSON: "}
-                        + simdjson::error_message(doc.error()));
+                        + simdjson::error_message(err));
   std::string out(text.size(), '\0');
   size_t size = 0;
-  if (auto err = simdjson::minify(text.data(), text.size(), out.data(), size))
+  if ((err = simdjson::minify(text.data(), text.size(), out.data(), size)))
     return make_error(ec::invalid_argument,
                       std::string{"the request body is not valid JSON: "}
                         + simdjson::error_message(err));

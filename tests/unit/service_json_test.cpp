@@ -22,6 +22,27 @@ TEST(minify_json, keeps_number_spelling) {
   }
 }
 
+TEST(minify_json, accepts_integers_beyond_64_bits) {
+  for (auto text : {"123456789012345678901234567890",
+                    "{\"big\": 18446744073709551616}", "-1e-400"}) {
+    auto out = minify_json(text);
+    ASSERT_TRUE(out) << text;
+  }
+  EXPECT_EQ(*minify_json("[ 123456789012345678901234567890 , 2 ]"),
+            "[123456789012345678901234567890,2]");
+  EXPECT_FALSE(minify_json("[123456789012345678901234567890,]"));
+  EXPECT_FALSE(minify_json("[01]"));
+  EXPECT_FALSE(minify_json("[1.]"));
+}
+
+TEST(minify_json, refuses_exponents_beyond_double_range) {
+  // RFC 8259 lets implementations limit the range of numbers; 1e400 is not
+  // representable by any consumer that parses into doubles.
+  auto out = minify_json("[1e400]");
+  ASSERT_FALSE(out);
+  EXPECT_EQ(error_code(out.error()), ec::invalid_argument);
+}
+
 TEST(minify_json, accepts_every_json_value_type) {
   for (auto text : {"null", "true", "\"text\"", "[]", "{}", "42"}) {
     auto out = minify_json(text);

@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -69,12 +70,19 @@ private:
   void read_body();
   void on_body(beast::error_code err);
   void dispatch_request();
-  void write(http_response res, bool counted);
+  void write(http_response res);
   void close() {
+    finish_request();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
   }
+
+  /// A request counts as in flight from its complete header until its
+  /// response is written or the connection ends, so that draining waits for
+  /// requests whose body is still arriving.
+  void start_request();
+  void finish_request();
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -82,6 +90,7 @@ private:
   http::response<http::string_body> response_;
   server_impl& server_;
   bool idle_ = true;
+  bool in_request_ = false;
   bool keep_alive_ = true;
 };
 
@@ -121,6 +130,7 @@ public:
                           + err.message());
     port_ = acceptor_.local_endpoint().port();
     accept();
+    work_.emplace(ioc_.get_executor());
     for (int i = 0; i < options_.io_threads; ++i)
       threads_.emplace_back([this] { ioc_.run(); });
     return {};
@@ -149,6 +159,7 @@ public:
       drained = idle_cv_.wait_for(guard, grace,
                                   [this] { return in_flight_.load() == 0; });
     }
+    work_.reset();
     ioc_.stop();
     for (auto& thread : threads_)
       thread.join();
@@ -230,6 +241,9 @@ private:
   std::mutex idle_mutex_;
   std::condition_variable idle_cv_;
   net::io_context ioc_;
+  // Keeps the io threads running while sessions wait for replies from the
+  // actors, which have no pending socket operation (e.g. while draining).
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
@@ -241,7 +255,20 @@ session::session(tcp::socket&& socket, server_impl& server)
 }
 
 session::~session() {
+  finish_request();
   server_.remove_session(this);
+}
+
+void session::start_request() {
+  in_request_ = true;
+  server_.request_started();
+}
+
+void session::finish_request() {
+  if (in_request_) {
+    in_request_ = false;
+    server_.request_finished();
+  }
 }
 
 void session::read_header() {
@@ -273,18 +300,18 @@ void session::on_header(beast::error_code err) {
   keep_alive_ = false;
   // Beast already refuses a Content-Length above the body limit here.
   if (err == http::error::body_limit) {
-    write(server_error(413, "request body exceeds the configured limit"),
-          false);
+    write(server_error(413, "request body exceeds the configured limit"));
     return;
   }
   if (err == http::error::header_limit) {
-    write(server_error(431, "request header fields too large"), false);
+    write(server_error(431, "request header fields too large"));
     return;
   }
   if (err) {
-    write(server_error(400, "malformed HTTP request"), false);
+    write(server_error(400, "malformed HTTP request"));
     return;
   }
+  start_request();
   const auto& header = parser_->get();
   keep_alive_ = header.keep_alive();
   auto expect = header[http::field::expect];
@@ -314,8 +341,7 @@ void session::read_body() {
 void session::on_body(beast::error_code err) {
   if (err == http::error::body_limit) {
     keep_alive_ = false;
-    write(server_error(413, "request body exceeds the configured limit"),
-          false);
+    write(server_error(413, "request body exceeds the configured limit"));
     return;
   }
   if (err == beast::error::timeout || err == net::error::operation_aborted
@@ -327,7 +353,7 @@ void session::on_body(beast::error_code err) {
   }
   if (err) {
     keep_alive_ = false;
-    write(server_error(400, "malformed HTTP request"), false);
+    write(server_error(400, "malformed HTTP request"));
     return;
   }
   dispatch_request();
@@ -347,18 +373,17 @@ void session::dispatch_request() {
   }
   req.body = std::move(message.body());
   stream_.expires_never();
-  server_.request_started();
   auto executor = stream_.get_executor();
   server_.handle(std::move(req),
                  [self = shared_from_this(), executor](http_response res) {
                    net::post(executor,
                              [self, res = std::move(res)]() mutable {
-                               self->write(std::move(res), true);
+                               self->write(std::move(res));
                              });
                  });
 }
 
-void session::write(http_response res, bool counted) {
+void session::write(http_response res) {
   idle_ = false;
   response_ = {};
   response_.version(11);
@@ -374,10 +399,9 @@ void session::write(http_response res, bool counted) {
   if (res.status != 304 && res.status != 204)
     response_.prepare_payload();
   http::async_write(stream_, response_,
-                    [self = shared_from_this(), counted,
+                    [self = shared_from_this(),
                      keep_alive](beast::error_code err, size_t) {
-                      if (counted)
-                        self->server_.request_finished();
+                      self->finish_request();
                       if (err || !keep_alive) {
                         self->close();
                         return;

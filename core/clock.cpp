@@ -28,21 +28,4 @@ std::string iso8601_ms(int64_t epoch_ms) {
   return buf;
 }
 
-bool parse_iso8601_ms(const std::string& text, int64_t& epoch_ms) {
-  std::tm utc{};
-  int millis = 0;
-  char zone = 0;
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c%n", &utc.tm_year,
-                  &utc.tm_mon, &utc.tm_mday, &utc.tm_hour, &utc.tm_min,
-                  &utc.tm_sec, &millis, &zone, &consumed)
-        != 8
-      || zone != 'Z' || static_cast<size_t>(consumed) != text.size())
-    return false;
-  utc.tm_year -= 1900;
-  utc.tm_mon -= 1;
-  epoch_ms = static_cast<int64_t>(timegm(&utc)) * 1000 + millis;
-  return true;
-}
-
 } // namespace ecr

@@ -11,7 +11,4 @@ int64_t now_ms() noexcept;
 /// ISO-8601 UTC with milliseconds, e.g. `2017-03-17T11:30:02.643Z`.
 std::string iso8601_ms(int64_t epoch_ms);
 
-/// Parses the form produced by `iso8601_ms`; returns false on anything else.
-bool parse_iso8601_ms(const std::string& text, int64_t& epoch_ms);
-
 } // namespace ecr

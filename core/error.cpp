@@ -35,6 +35,8 @@ caf::error make_error(ec code, std::string message) {
 }
 
 std::string error_message(const caf::error& err) {
+  if (!err)
+    return {};
   const auto& context = err.context();
   if (context.match_elements<std::string>())
     return context.get_as<std::string>(0);
@@ -42,12 +44,16 @@ std::string error_message(const caf::error& err) {
 }
 
 ec error_code(const caf::error& err) noexcept {
+  if (!err)
+    return ec::no_error;
   if (err.category() == caf::atom("ecr"))
     return static_cast<ec>(err.code());
   return ec::storage_failure;
 }
 
 std::string render(const caf::error& err) {
+  if (!err)
+    return "no error";
   if (err.category() != caf::atom("ecr"))
     return to_string(err);
   return std::string{to_string(static_cast<ec>(err.code()))} + ": "

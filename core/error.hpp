@@ -43,11 +43,11 @@ const char* to_string(ec code) noexcept;
 caf::error make_error(ec code, std::string message);
 
 /// The human-readable message carried by `err`, or a rendering of the error
-/// when it came from another category.
+/// when it came from another category; empty for no error.
 std::string error_message(const caf::error& err);
 
-/// Our code for `err`; errors of other categories count as storage failures
-/// when they reach the gateway, since they are internal.
+/// Our code for `err` (`no_error` for none); errors of other categories
+/// count as storage failures when they reach the gateway: they are internal.
 ec error_code(const caf::error& err) noexcept;
 
 /// A one-line rendering for logs: "<code>: <message>".

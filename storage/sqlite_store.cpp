@@ -396,8 +396,9 @@ public:
         "INSERT INTO statuses (tenant_id, endpoint_id, app_version, config_id, "
         "status, content, last_dispatched_ms, last_confirmed_ms, "
         "confirmation_code, confirmation_reason) VALUES (?1,?2,?3,?4,?5, "
-        "COALESCE((SELECT content FROM configs WHERE config_id = ?4 LIMIT 1), "
-        "''), 0, ?6, ?7, ?8) ON CONFLICT DO UPDATE SET status = "
+        "COALESCE((SELECT content FROM configs WHERE config_id = ?4 AND "
+        "tenant_id = ?1 AND (endpoint_id = ?2 OR (endpoint_id = '' AND "
+        "app_version = ?3)) LIMIT 1), ''), 0, ?6, ?7, ?8) ON CONFLICT DO UPDATE SET status = "
         "excluded.status, last_confirmed_ms = excluded.last_confirmed_ms, "
         "confirmation_code = excluded.confirmation_code, confirmation_reason "
         "= excluded.confirmation_reason");

@@ -1,0 +1,284 @@
+#include "core/error.hpp"
+#include "core/settings.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+
+namespace ecr::test {
+
+namespace {
+
+using env_map = std::map<std::string, std::string>;
+
+env_lookup lookup(env_map env) {
+  return [env = std::move(env)](
+           const std::string& name) -> std::optional<std::string> {
+    if (auto i = env.find(name); i != env.end())
+      return i->second;
+    return std::nullopt;
+  };
+}
+
+class core_settings : public ::testing::Test {
+protected:
+  /// Loads settings from `yaml`, written to the file that APP_CONFIG_PATH
+  /// names, and from `env`.
+  caf::expected<settings> load(const std::string& yaml, env_map env = {}) {
+    auto path = dir_.file("service-config.yml");
+    std::ofstream{path} << yaml;
+    env.emplace("APP_CONFIG_PATH", path);
+    return load_settings(lookup(std::move(env)));
+  }
+
+  /// Settings that must load.
+  settings loaded(const std::string& yaml, env_map env = {}) {
+    auto result = load(yaml, std::move(env));
+    if (!result)
+      throw std::runtime_error("unexpected error: " + render(result.error()));
+    return std::move(*result);
+  }
+
+  /// Holds when loading fails as invalid configuration naming `subject`.
+  ::testing::AssertionResult rejected(const std::string& yaml, env_map env,
+                                      const std::string& subject) {
+    auto result = load(yaml, std::move(env));
+    if (result)
+      return ::testing::AssertionFailure() << "loaded without error";
+    if (error_code(result.error()) != ec::invalid_configuration)
+      return ::testing::AssertionFailure()
+             << "wrong error: " << render(result.error());
+    if (error_message(result.error()).find(subject) == std::string::npos)
+      return ::testing::AssertionFailure()
+             << "message does not name " << subject << ": "
+             << error_message(result.error());
+    return ::testing::AssertionSuccess();
+  }
+
+  temp_dir dir_{"ecr-settings"};
+};
+
+void expect_defaults(const settings& s) {
+  EXPECT_EQ(s.server.address, "0.0.0.0");
+  EXPECT_EQ(s.server.port, 80);
+  EXPECT_EQ(s.server.io_threads, 1);
+  EXPECT_EQ(s.server.max_body_bytes, 1048576u);
+  EXPECT_EQ(s.server.request_timeout_seconds, 30);
+  EXPECT_EQ(s.service.instance_name, "ecr");
+  EXPECT_EQ(s.service.graceful_shutdown_seconds, 30);
+  EXPECT_EQ(s.service.default_tenant, "kaa");
+  EXPECT_EQ(s.storage.backend, "sqlite");
+  EXPECT_EQ(s.storage.sqlite_path, "/var/lib/ecr/ecr.db");
+  EXPECT_EQ(s.storage.sqlite_readers, 2);
+  EXPECT_EQ(s.storage.group_commit_max, 512);
+  EXPECT_EQ(s.cache.max_bytes, 16u * 1024 * 1024);
+  EXPECT_EQ(s.logging.level, "info");
+  EXPECT_EQ(s.scheduler_threads, 2);
+  // Without a configured replica ID, each start makes one from the instance.
+  EXPECT_TRUE(std::regex_match(s.service.replica_id,
+                               std::regex{"^ecr-[0-9a-f]{8}$"}))
+    << s.service.replica_id;
+}
+
+// -- sources ------------------------------------------------------------------
+
+TEST_F(core_settings, empty_file_gives_defaults) {
+  expect_defaults(loaded(""));
+}
+
+TEST_F(core_settings, no_file_at_the_default_path_gives_defaults) {
+  if (std::filesystem::exists(default_config_path))
+    GTEST_SKIP() << default_config_path << " exists on this machine";
+  auto result = load_settings(lookup({}));
+  ASSERT_TRUE(result) << render(result.error());
+  expect_defaults(*result);
+}
+
+TEST_F(core_settings, generated_replica_ids_differ) {
+  EXPECT_NE(loaded("").service.replica_id, loaded("").service.replica_id);
+}
+
+TEST_F(core_settings, yaml_sets_nested_keys) {
+  auto s = loaded(R"(
+server:
+  address: 127.0.0.1
+  port: 8080
+  io-threads: 2
+  max-body-size: 64KiB
+  request-timeout: 5
+service:
+  instance:
+    name: ecr-a
+  graceful-shutdown: 0
+kaa:
+  tenant:
+    default: acme
+storage:
+  backend: sqlite
+  sqlite:
+    path: /data/ecr.db
+    readers: 4
+  group-commit-max: 64
+cache:
+  max-size: 1MiB
+logging:
+  level: debug
+scheduler:
+  threads: 3
+)");
+  EXPECT_EQ(s.server.address, "127.0.0.1");
+  EXPECT_EQ(s.server.port, 8080);
+  EXPECT_EQ(s.server.io_threads, 2);
+  EXPECT_EQ(s.server.max_body_bytes, 65536u);
+  EXPECT_EQ(s.server.request_timeout_seconds, 5);
+  EXPECT_EQ(s.service.instance_name, "ecr-a");
+  EXPECT_EQ(s.service.graceful_shutdown_seconds, 0);
+  EXPECT_EQ(s.service.default_tenant, "acme");
+  EXPECT_EQ(s.storage.sqlite_path, "/data/ecr.db");
+  EXPECT_EQ(s.storage.sqlite_readers, 4);
+  EXPECT_EQ(s.storage.group_commit_max, 64);
+  EXPECT_EQ(s.cache.max_bytes, 1048576u);
+  EXPECT_EQ(s.logging.level, "debug");
+  EXPECT_EQ(s.scheduler_threads, 3);
+  EXPECT_TRUE(std::regex_match(s.service.replica_id,
+                               std::regex{"^ecr-a-[0-9a-f]{8}$"}))
+    << s.service.replica_id;
+}
+
+TEST_F(core_settings, yaml_accepts_dotted_keys_inside_maps) {
+  auto s = loaded(R"(
+service: {instance: {replica.id: r1}}
+storage.sqlite.path: /dotted.db
+server:
+  max-body-size: 1048576
+logging.level: warn
+)");
+  EXPECT_EQ(s.service.replica_id, "r1");
+  EXPECT_EQ(s.storage.sqlite_path, "/dotted.db");
+  EXPECT_EQ(s.server.max_body_bytes, 1048576u);
+  EXPECT_EQ(s.logging.level, "warn");
+}
+
+TEST_F(core_settings, unknown_keys_are_tolerated) {
+  auto s = loaded(R"(
+server:
+  port: 8080
+  compression: true
+kaa:
+  applications:
+    demo:
+      versions: [v1, v2]
+nats:
+  urls: nats://localhost:4222
+)");
+  EXPECT_EQ(s.server.port, 8080);
+}
+
+TEST_F(core_settings, environment_overrides_yaml) {
+  auto s = loaded(R"(
+server:
+  port: 8080
+storage:
+  sqlite:
+    path: /from/yaml.db
+)",
+                  {{"SERVER_PORT", "9090"},
+                   {"STORAGE_SQLITE_PATH", "/from/env.db"},
+                   {"SERVER_MAX_BODY_SIZE", "2MiB"},
+                   {"INSTANCE_NAME", "from-env"},
+                   {"REPLICA_ID", "replica-7"}});
+  EXPECT_EQ(s.server.port, 9090);
+  EXPECT_EQ(s.storage.sqlite_path, "/from/env.db");
+  EXPECT_EQ(s.server.max_body_bytes, 2u * 1024 * 1024);
+  EXPECT_EQ(s.service.instance_name, "from-env");
+  EXPECT_EQ(s.service.replica_id, "replica-7");
+}
+
+TEST_F(core_settings, relaxed_env_names) {
+  EXPECT_EQ(relaxed_env_name("server.port"), "SERVER_PORT");
+  EXPECT_EQ(relaxed_env_name("storage.sqlite.path"), "STORAGE_SQLITE_PATH");
+  EXPECT_EQ(relaxed_env_name("server.max-body-size"), "SERVER_MAX_BODY_SIZE");
+  EXPECT_EQ(relaxed_env_name("service.instance.replica.id"),
+            "SERVICE_INSTANCE_REPLICA_ID");
+}
+
+TEST_F(core_settings, sizes_take_binary_suffixes) {
+  struct sample {
+    const char* text;
+    size_t bytes;
+  };
+  for (auto [text, bytes] : {sample{"1048576", 1048576}, sample{"64KiB", 65536},
+                             sample{"1MiB", 1048576}, sample{"1mib", 1048576},
+                             sample{"2KB", 2048}, sample{"0", 0}})
+    EXPECT_EQ(loaded("", {{"CACHE_MAX_SIZE", text}}).cache.max_bytes, bytes)
+      << text;
+}
+
+// -- invalid input --------------------------------------------------------------
+
+TEST_F(core_settings, invalid_values_are_rejected_naming_the_key) {
+  struct sample {
+    std::string env;
+    std::string value;
+    std::string key;
+  };
+  for (auto [env, value, key] : {
+         sample{"SERVER_PORT", "70000", "server.port"},
+         sample{"SERVER_PORT", "-1", "server.port"},
+         sample{"SERVER_PORT", "http", "server.port"},
+         sample{"SERVER_PORT", "80x", "server.port"},
+         sample{"SERVER_PORT", "", "server.port"},
+         sample{"INSTANCE_NAME", "bad name", "service.instance.name"},
+         sample{"INSTANCE_NAME", "", "service.instance.name"},
+         sample{"INSTANCE_NAME", std::string(65, 'a'), "service.instance.name"},
+         sample{"REPLICA_ID", "r/1", "service.instance.replica.id"},
+         sample{"STORAGE_BACKEND", "cassandra", "storage.backend"},
+         sample{"SERVER_MAX_BODY_SIZE", "lots", "server.max-body-size"},
+         sample{"SERVER_MAX_BODY_SIZE", "1TiB", "server.max-body-size"},
+         sample{"SERVER_MAX_BODY_SIZE", "2GiB", "server.max-body-size"},
+         sample{"SERVER_MAX_BODY_SIZE", "0", "server.max-body-size"},
+         sample{"CACHE_MAX_SIZE", "-5", "cache.max-size"},
+         sample{"LOGGING_LEVEL", "verbose", "logging.level"},
+         sample{"SERVER_IO_THREADS", "0", "server.io-threads"},
+         sample{"STORAGE_SQLITE_READERS", "17", "storage.sqlite.readers"},
+         sample{"STORAGE_SQLITE_PATH", "", "storage.sqlite.path"},
+       })
+    EXPECT_TRUE(rejected("", {{env, value}}, key)) << env << "=" << value;
+}
+
+TEST_F(core_settings, invalid_yaml_values_are_rejected_naming_the_key) {
+  EXPECT_TRUE(rejected("server:\n  port: abc\n", {}, "server.port"));
+  EXPECT_TRUE(rejected("logging:\n  level: loud\n", {}, "logging.level"));
+  EXPECT_TRUE(rejected("server:\n  port: [1, 2]\n", {}, "server.port"));
+}
+
+TEST_F(core_settings, missing_file_named_by_app_config_path_is_an_error) {
+  auto result = load_settings(
+    lookup({{"APP_CONFIG_PATH", dir_.file("missing.yml")}}));
+  ASSERT_FALSE(result);
+  EXPECT_EQ(error_code(result.error()), ec::invalid_configuration);
+  EXPECT_NE(error_message(result.error()).find("APP_CONFIG_PATH"),
+            std::string::npos)
+    << error_message(result.error());
+}
+
+TEST_F(core_settings, malformed_yaml_is_an_error) {
+  EXPECT_TRUE(rejected("server: [unclosed\n", {}, "service-config.yml"));
+  EXPECT_TRUE(rejected("server:\n  port: 1\n bad: indent\n", {},
+                       "service-config.yml"));
+}
+
+TEST_F(core_settings, top_level_must_be_a_map) {
+  EXPECT_TRUE(rejected("- a\n- b\n", {}, "service-config.yml"));
+  EXPECT_TRUE(rejected("just text\n", {}, "service-config.yml"));
+}
+
+} // namespace
+
+} // namespace ecr::test

@@ -33,7 +33,7 @@ config_manager_actor::behavior_type config_manager(
                 const precondition& pre) -> caf::result<put_result> {
       auto promise = self->make_response_promise<put_result>();
       self
-        ->request(st.cfg.writer, st.cfg.store_timeout, atom::put_v, key,
+        ->request(st.cfg.writer, caf::infinite, atom::put_v, key,
                   content, pre, make_uuid_v4(), now_ms())
         .then(
           [&st, promise](put_result& result) mutable {
@@ -47,7 +47,7 @@ config_manager_actor::behavior_type config_manager(
     [self, &st](atom::get, const config_key& key) -> caf::result<config_record> {
       auto promise = self->make_response_promise<config_record>();
       auto generation = st.cfg.cache->generation();
-      self->request(st.reader(), st.cfg.store_timeout, atom::get_v, key)
+      self->request(st.reader(), caf::infinite, atom::get_v, key)
         .then(
           [&st, promise, generation](config_record& record) mutable {
             st.cfg.cache->fill(record, generation);
@@ -60,7 +60,7 @@ config_manager_actor::behavior_type config_manager(
                 const precondition& pre) -> caf::result<config_record> {
       auto promise = self->make_response_promise<config_record>();
       self
-        ->request(st.cfg.writer, st.cfg.store_timeout, atom::erase_v, key, pre)
+        ->request(st.cfg.writer, caf::infinite, atom::erase_v, key, pre)
         .then(
           [&st, promise](config_record& removed) mutable {
             st.cfg.cache->erase(removed.key);

@@ -13,8 +13,6 @@ struct config_manager_config {
   store_writer_actor writer;
   std::vector<store_reader_actor> readers;
   std::shared_ptr<config_cache> cache;
-  /// How long to wait for the store.
-  std::chrono::seconds store_timeout{30};
 };
 
 caf::error validate(const config_manager_config& cfg);

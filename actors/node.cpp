@@ -58,8 +58,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     st.readers.push_back(
       self->spawn<caf::detached>(store_reader, std::move(reader_store)));
   st.config_manager = self->spawn(
-    config_manager, config_manager_config{st.writer, st.readers, cfg->cache,
-                                          cfg->store_timeout});
+    config_manager, config_manager_config{st.writer, st.readers, cfg->cache});
   st.gateway = self->spawn(gateway_bridge);
   self->monitor(st.writer);
   for (const auto& reader : st.readers)
@@ -129,8 +128,6 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache) {
   }
   result->cache = std::move(cache);
   result->group_commit_max = static_cast<size_t>(cfg.storage.group_commit_max);
-  result->store_timeout
-    = std::chrono::seconds{cfg.server.request_timeout_seconds};
   return result;
 }
 
@@ -139,8 +136,6 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
                 const settings& cfg, std::shared_ptr<config_cache> cache) {
   rest_api_config rest;
   rest.tenant_id = cfg.service.default_tenant;
-  rest.request_timeout
-    = std::chrono::seconds{cfg.server.request_timeout_seconds};
   rest.cache = std::move(cache);
   rest.node = supervisor;
   caf::error err;
@@ -193,6 +188,8 @@ int run_service(const settings& cfg) {
       http.port = cfg.server.port;
       http.io_threads = cfg.server.io_threads;
       http.max_body_bytes = cfg.server.max_body_bytes;
+      http.request_timeout
+        = std::chrono::seconds{cfg.server.request_timeout_seconds};
       auto started_server = http_server::start(http, make_rest_handler(*rest));
       if (started_server)
         server = std::move(*started_server);

@@ -20,7 +20,6 @@ struct node_config {
   std::vector<store_ptr> reader_stores;
   std::shared_ptr<config_cache> cache;
   size_t group_commit_max = 512;
-  std::chrono::seconds store_timeout{30};
 };
 
 caf::error validate(const node_config& cfg);

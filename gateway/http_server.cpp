@@ -89,6 +89,11 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   server_impl& server_;
+  /// Bounds the wait for the handler's reply; reused for every request.
+  net::steady_timer deadline_;
+  /// The request whose reply is awaited (0: none); late replies are dropped.
+  uint64_t awaited_ = 0;
+  uint64_t last_request_ = 0;
   bool idle_ = true;
   bool in_request_ = false;
   bool keep_alive_ = true;
@@ -250,7 +255,9 @@ private:
 };
 
 session::session(tcp::socket&& socket, server_impl& server)
-  : stream_(std::move(socket)), server_(server) {
+  : stream_(std::move(socket)),
+    server_(server),
+    deadline_(stream_.get_executor()) {
   // nop
 }
 
@@ -373,14 +380,27 @@ void session::dispatch_request() {
   }
   req.body = std::move(message.body());
   stream_.expires_never();
+  auto id = ++last_request_;
+  awaited_ = id;
+  deadline_.expires_after(server_.options().request_timeout);
+  deadline_.async_wait([self = shared_from_this(), id](beast::error_code err) {
+    if (err || self->awaited_ != id)
+      return;
+    self->awaited_ = 0;
+    self->write(
+      server_error(504, "the request timed out inside the service"));
+  });
   auto executor = stream_.get_executor();
-  server_.handle(std::move(req),
-                 [self = shared_from_this(), executor](http_response res) {
-                   net::post(executor,
-                             [self, res = std::move(res)]() mutable {
-                               self->write(std::move(res));
-                             });
-                 });
+  server_.handle(std::move(req), [self = shared_from_this(), executor,
+                                  id](http_response res) {
+    net::post(executor, [self, id, res = std::move(res)]() mutable {
+      if (self->awaited_ != id)
+        return;
+      self->awaited_ = 0;
+      self->deadline_.cancel();
+      self->write(std::move(res));
+    });
+  });
 }
 
 void session::write(http_response res) {

@@ -19,6 +19,8 @@ struct http_server_options {
   size_t max_header_bytes = 16 * 1024;
   /// How long a connection may take to send a request, or sit idle.
   std::chrono::seconds read_timeout{60};
+  /// How long the handler may take to reply before the client gets 504.
+  std::chrono::seconds request_timeout{30};
 };
 
 /// An asynchronous HTTP/1.1 server (Boost.Beast) on its own io threads.

@@ -225,8 +225,6 @@ http_response error_response(unsigned status, std::string_view message) {
 }
 
 unsigned status_of(const caf::error& err) {
-  if (err == caf::sec::request_timeout)
-    return 504;
   switch (error_code(err)) {
     case ec::invalid_argument: return 400;
     case ec::not_found: return 404;
@@ -432,9 +430,9 @@ private:
   void ask(const Handle& dest, http_reply reply, OnResult on_result,
            Ts... args) const {
     run(std::move(reply),
-        [dest, on_result = std::move(on_result), timeout = cfg_.request_timeout,
+        [dest, on_result = std::move(on_result),
          args...](gateway_actor::pointer self, const http_reply& r) {
-          self->request(dest, timeout, args...)
+          self->request(dest, caf::infinite, args...)
             .then([r, on_result](Result& result) { r(on_result(result)); },
                   [r](caf::error& err) { r(error_response(err)); });
         });

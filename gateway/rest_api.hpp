@@ -13,8 +13,6 @@ namespace ecr {
 struct rest_api_config {
   /// Tenant of every record while multitenancy is off.
   std::string tenant_id = "kaa";
-  /// How long a request may wait for the domain actors.
-  std::chrono::seconds request_timeout{30};
   std::shared_ptr<config_cache> cache;
   gateway_actor bridge;
   config_manager_actor config_manager;
@@ -24,7 +22,9 @@ struct rest_api_config {
 /// The HTTP handler of the REST API (routes E1-E4, D1-D4 under `/api/v1` and
 /// `/ecr/api/v1`) and the health routes. Runs on HTTP io threads: it parses
 /// and validates there, answers cached GETs directly, and hands everything
-/// else to the gateway bridge.
+/// else to the gateway bridge. Requests to actors carry no CAF timeout (CAF
+/// 0.17 keeps each one in its clock until it fires); the HTTP server bounds
+/// the wait instead.
 http_handler make_rest_handler(rest_api_config cfg);
 
 /// The gateway bridge behavior: runs each job it receives.

@@ -11,7 +11,7 @@
 namespace ecr::test {
 namespace {
 
-TEST(crash_safety, acknowledged_writes_survive_sigkill) {
+TEST(e2e_crash_safety, acknowledged_writes_survive_sigkill) {
   temp_dir dir;
   auto options = ecr_binary();
   options.dir = dir.path();

@@ -47,7 +47,7 @@ void expect_clean_exit(ecr_process& ecr) {
   EXPECT_TRUE(status->exited_with(0)) << status->describe();
 }
 
-TEST(graceful_shutdown, request_under_way_at_sigterm_is_completed) {
+TEST(e2e_graceful_shutdown, request_under_way_at_sigterm_is_completed) {
   temp_dir dir;
   auto options = ecr_binary();
   options.dir = dir.path();
@@ -78,7 +78,7 @@ TEST(graceful_shutdown, request_under_way_at_sigterm_is_completed) {
   EXPECT_EQ(expect_config(restarted.http().get(k.url("/api/v1"))).config, body);
 }
 
-TEST(graceful_shutdown, concurrent_large_writes_during_sigterm) {
+TEST(e2e_graceful_shutdown, concurrent_large_writes_during_sigterm) {
   temp_dir dir;
   auto options = ecr_binary();
   options.dir = dir.path();

@@ -7,7 +7,7 @@
 namespace ecr::test {
 namespace {
 
-class http_protocol : public ::testing::Test {
+class e2e_http_protocol : public ::testing::Test {
 protected:
   void SetUp() override {
     ecr_ = start_ecr();
@@ -22,7 +22,7 @@ protected:
   std::unique_ptr<ecr_process> ecr_;
 };
 
-TEST_F(http_protocol, many_requests_share_one_keep_alive_connection) {
+TEST_F(e2e_http_protocol, many_requests_share_one_keep_alive_connection) {
   auto c = ecr_->new_client();
   auto k = make_key(config_kind::endpoint, "keep-alive");
   for (int i = 0; i < 300; ++i) {
@@ -36,7 +36,7 @@ TEST_F(http_protocol, many_requests_share_one_keep_alive_connection) {
   EXPECT_EQ(c.connect_count(), 1) << "the server closed a keep-alive connection";
 }
 
-TEST_F(http_protocol, malformed_requests_get_400_or_a_close) {
+TEST_F(e2e_http_protocol, malformed_requests_get_400_or_a_close) {
   const std::vector<std::string> garbage{
     "GARBAGE\r\n\r\n",
     "GET\r\n\r\n",
@@ -59,7 +59,7 @@ TEST_F(http_protocol, malformed_requests_get_400_or_a_close) {
   expect_absent(ecr_->http(), "/api/v1", {config_kind::app_version_default, "", "x"});
 }
 
-TEST_F(http_protocol, client_vanishing_mid_request_does_not_hurt) {
+TEST_F(e2e_http_protocol, client_vanishing_mid_request_does_not_hurt) {
   {
     auto c = ecr_->new_client();
     c.send_raw("PUT /api/v1/app-versions/half HTTP/1.1\r\nHost: a\r\n"
@@ -73,7 +73,7 @@ TEST_F(http_protocol, client_vanishing_mid_request_does_not_hurt) {
   expect_absent(ecr_->http(), "/api/v1", {config_kind::app_version_default, "", "half"});
 }
 
-TEST_F(http_protocol, liveness) {
+TEST_F(e2e_http_protocol, liveness) {
   auto r = ecr_->http().get("/health");
   EXPECT_EQ(r.status, 200) << r.describe();
   EXPECT_TRUE(is_json_content_type(r)) << r.describe();
@@ -83,7 +83,7 @@ TEST_F(http_protocol, liveness) {
   EXPECT_STREQ(doc["status"].GetString(), "UP");
 }
 
-TEST_F(http_protocol, readiness_reports_storage) {
+TEST_F(e2e_http_protocol, readiness_reports_storage) {
   auto r = ecr_->http().get("/health/ready");
   EXPECT_EQ(r.status, 200) << r.describe();
   EXPECT_TRUE(is_json_content_type(r)) << r.describe();
@@ -99,7 +99,7 @@ TEST_F(http_protocol, readiness_reports_storage) {
   EXPECT_STREQ(storage["status"].GetString(), "UP");
 }
 
-TEST_F(http_protocol, startup_probe) {
+TEST_F(e2e_http_protocol, startup_probe) {
   auto r = ecr_->http().get("/health/startup");
   EXPECT_EQ(r.status, 200) << r.describe();
 }

@@ -310,7 +310,7 @@ INSTANTIATE_TEST_SUITE_P(e2e, rest_configs, ::testing::ValuesIn(all_rest_cases()
                          rest_case_name);
 
 // Endpoint and default configurations side by side.
-class rest_endpoint_vs_default : public ::testing::Test {
+class e2e_rest_endpoint_vs_default : public ::testing::Test {
 protected:
   void SetUp() override {
     ecr_ = start_ecr();
@@ -326,7 +326,7 @@ protected:
   std::unique_ptr<ecr_process> ecr_;
 };
 
-TEST_F(rest_endpoint_vs_default, get_endpoint_config_is_404_when_only_a_default_exists) {
+TEST_F(e2e_rest_endpoint_vs_default, get_endpoint_config_is_404_when_only_a_default_exists) {
   put_config(http(), base, app_default, R"({"fallback":true})");
   put_config(http(), base, app_default, R"({"fallback":"named"})", "named");
   expect_absent(http(), base, endpoint);
@@ -334,7 +334,7 @@ TEST_F(rest_endpoint_vs_default, get_endpoint_config_is_404_when_only_a_default_
   EXPECT_TRUE(expect_config_list(http().get(endpoint.list_url(base))).empty());
 }
 
-TEST_F(rest_endpoint_vs_default, endpoint_and_default_configs_are_independent_documents) {
+TEST_F(e2e_rest_endpoint_vs_default, endpoint_and_default_configs_are_independent_documents) {
   auto d = put_config(http(), base, app_default, R"({"same":1})");
   auto e = put_config(http(), base, endpoint, R"({"same":1})");
   EXPECT_NE(e.config_id, d.config_id);

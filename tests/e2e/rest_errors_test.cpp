@@ -177,7 +177,7 @@ TEST_P(rest_errors, wrong_method_is_405_with_allow_header) {
 INSTANTIATE_TEST_SUITE_P(e2e, rest_errors, ::testing::ValuesIn(all_rest_cases()),
                          rest_case_name);
 
-TEST(rest_errors_routes, unknown_routes_are_404) {
+TEST(e2e_rest_errors_routes, unknown_routes_are_404) {
   auto ecr = start_ecr();
   const std::vector<std::string> targets{
     "/api/v1/nope",
@@ -199,7 +199,7 @@ TEST(rest_errors_routes, unknown_routes_are_404) {
   }
 }
 
-TEST(rest_errors_limits, configured_body_limit_is_enforced) {
+TEST(e2e_rest_errors_limits, configured_body_limit_is_enforced) {
   auto ecr = start_ecr({{"SERVER_MAX_BODY_SIZE", "1KiB"}});
   auto k = make_key(config_kind::endpoint, "limit");
   const std::string base = "/api/v1";

@@ -70,7 +70,7 @@ void expect_all(http_client& c, const std::vector<written_config>& written) {
   }
 }
 
-TEST(restart, everything_written_is_read_back_after_a_restart) {
+TEST(e2e_restart, everything_written_is_read_back_after_a_restart) {
   temp_dir dir;
   auto options = ecr_binary();
   options.dir = dir.path();

@@ -54,48 +54,48 @@ void expect_body_limit(ecr_process& ecr, size_t limit) {
   expect_stored(ecr.http(), base, k, std::nullopt, stored);
 }
 
-TEST(startup_config, non_numeric_server_port_env_exits_2) {
+TEST(e2e_startup_config, non_numeric_server_port_env_exits_2) {
   expect_refused({{"SERVER_PORT", "abc"}}, "", "server.port");
 }
 
-TEST(startup_config, out_of_range_server_port_env_exits_2) {
+TEST(e2e_startup_config, out_of_range_server_port_env_exits_2) {
   expect_refused({{"SERVER_PORT", "70000"}}, "", "server.port");
   expect_refused({{"SERVER_PORT", "-1"}}, "", "server.port");
 }
 
-TEST(startup_config, out_of_range_server_port_in_yaml_exits_2) {
+TEST(e2e_startup_config, out_of_range_server_port_in_yaml_exits_2) {
   expect_refused({{"SERVER_PORT", std::nullopt}}, "server:\n  port: 70000\n", "server.port");
 }
 
-TEST(startup_config, missing_config_file_named_by_app_config_path_exits_2) {
+TEST(e2e_startup_config, missing_config_file_named_by_app_config_path_exits_2) {
   temp_dir dir;
   expect_refused({{"APP_CONFIG_PATH", dir.file("does-not-exist.yml")}}, "",
                  "APP_CONFIG_PATH");
 }
 
-TEST(startup_config, malformed_yaml_exits_2) {
+TEST(e2e_startup_config, malformed_yaml_exits_2) {
   auto result = run_ecr_to_exit(ecr_binary({}, "server: {port: 8080\n  oops: [\n"));
   EXPECT_TRUE(result.status.exited_with(2))
     << result.status.describe() << "; output:\n"
     << result.output;
 }
 
-TEST(startup_config, invalid_instance_name_exits_2) {
+TEST(e2e_startup_config, invalid_instance_name_exits_2) {
   expect_refused({{"INSTANCE_NAME", "bad name!"}}, "", "service.instance.name");
 }
 
-TEST(startup_config, invalid_max_body_size_exits_2) {
+TEST(e2e_startup_config, invalid_max_body_size_exits_2) {
   expect_refused({{"SERVER_MAX_BODY_SIZE", "lots"}}, "", "server.max-body-size");
 }
 
-TEST(startup_config, environment_wins_over_yaml) {
+TEST(e2e_startup_config, environment_wins_over_yaml) {
   // YAML asks for a privileged port; SERVER_PORT=0 from the environment wins.
   auto ecr = start_ecr({{"SERVER_PORT", "0"}}, "server:\n  port: 1\n");
   EXPECT_NE(ecr->port(), 1);
   EXPECT_EQ(ecr->http().get("/health").status, 200);
 }
 
-TEST(startup_config, yaml_port_applies_without_environment) {
+TEST(e2e_startup_config, yaml_port_applies_without_environment) {
   auto port = free_port();
   auto ecr = start_ecr({{"SERVER_PORT", std::nullopt}},
                        "server:\n  port: " + std::to_string(port) + "\n");
@@ -103,13 +103,13 @@ TEST(startup_config, yaml_port_applies_without_environment) {
   EXPECT_EQ(ecr->http().get("/health").status, 200);
 }
 
-TEST(startup_config, unknown_yaml_keys_are_tolerated) {
+TEST(e2e_startup_config, unknown_yaml_keys_are_tolerated) {
   auto ecr = start_ecr({}, "kaa:\n  tekton:\n    enabled: false\n"
                            "something:\n  unknown: [1, 2]\nserver:\n  whatever: x\n");
   EXPECT_EQ(ecr->http().get("/health").status, 200);
 }
 
-TEST(startup_config, max_body_size_accepts_bytes_and_units) {
+TEST(e2e_startup_config, max_body_size_accepts_bytes_and_units) {
   {
     auto ecr = start_ecr({{"SERVER_MAX_BODY_SIZE", "3000"}});
     expect_body_limit(*ecr, 3000);
@@ -120,7 +120,7 @@ TEST(startup_config, max_body_size_accepts_bytes_and_units) {
   }
 }
 
-TEST(startup_config, max_body_size_from_yaml_and_env_override) {
+TEST(e2e_startup_config, max_body_size_from_yaml_and_env_override) {
   const std::string yaml = "server:\n  max-body-size: 2048\n";
   {
     auto ecr = start_ecr({}, yaml);
@@ -132,7 +132,7 @@ TEST(startup_config, max_body_size_from_yaml_and_env_override) {
   }
 }
 
-TEST(startup_config, sqlite_path_from_yaml) {
+TEST(e2e_startup_config, sqlite_path_from_yaml) {
   temp_dir dir;
   auto db = dir.path() / "elsewhere" / "store.db";
   std::filesystem::create_directories(db.parent_path());
@@ -153,7 +153,7 @@ TEST(startup_config, sqlite_path_from_yaml) {
   expect_stored(again.http(), base, k, std::nullopt, stored);
 }
 
-TEST(startup_config, port_zero_gives_each_instance_its_own_port) {
+TEST(e2e_startup_config, port_zero_gives_each_instance_its_own_port) {
   auto a = start_ecr();
   auto b = start_ecr();
   EXPECT_NE(a->port(), b->port());
@@ -162,14 +162,14 @@ TEST(startup_config, port_zero_gives_each_instance_its_own_port) {
   expect_absent(b->http(), base, k);
 }
 
-TEST(startup_config, sigterm_exits_0) {
+TEST(e2e_startup_config, sigterm_exits_0) {
   auto ecr = start_ecr();
   put_config(ecr->http(), base, make_key(config_kind::endpoint, "term"), "1");
   auto status = ecr->stop();
   EXPECT_TRUE(status.exited_with(0)) << status.describe();
 }
 
-TEST(startup_config, sigint_exits_0) {
+TEST(e2e_startup_config, sigint_exits_0) {
   auto ecr = start_ecr();
   put_config(ecr->http(), base, make_key(config_kind::endpoint, "int"), "1");
   ecr->http().close();

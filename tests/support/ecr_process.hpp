@@ -54,10 +54,6 @@ public:
     return port_;
   }
 
-  const std::filesystem::path& dir() const noexcept {
-    return dir_;
-  }
-
   /// A client kept by this object, for the test's sequential requests.
   http_client& http() noexcept {
     return http_;

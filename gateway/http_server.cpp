@@ -390,10 +390,17 @@ void session::dispatch_request() {
     self->write(
       server_error(504, "the request timed out inside the service"));
   });
-  auto executor = stream_.get_executor();
-  server_.handle(std::move(req), [self = shared_from_this(), executor,
-                                  id](http_response res) {
-    net::post(executor, [self, id, res = std::move(res)]() mutable {
+  // The reply holds the session weakly: while it is awaited the deadline
+  // timer keeps the session alive; a reply arriving after the connection
+  // ended (or the server stopped) finds nothing and is dropped.
+  std::weak_ptr<session> weak_self = shared_from_this();
+  server_.handle(std::move(req), [weak_self, id](http_response res) {
+    auto self = weak_self.lock();
+    if (!self)
+      return;
+    auto executor = self->stream_.get_executor();
+    // Inline when the handler answered on this strand (cached reads).
+    net::dispatch(executor, [self, id, res = std::move(res)]() mutable {
       if (self->awaited_ != id)
         return;
       self->awaited_ = 0;

@@ -37,11 +37,12 @@ TEST_F(e2e_http_protocol, many_requests_share_one_keep_alive_connection) {
 }
 
 TEST_F(e2e_http_protocol, malformed_requests_get_400_or_a_close) {
+  static constexpr char binary[] = "\0\1\2\3 binary \xff\xfe\r\n\r\n";
   const std::vector<std::string> garbage{
     "GARBAGE\r\n\r\n",
     "GET\r\n\r\n",
     "GET /health HTTP/1.1\r\nNo colon here\r\n\r\n",
-    std::string("\0\1\2\3 binary \xff\xfe\r\n\r\n", 20),
+    std::string(binary, sizeof(binary) - 1),
     "PUT /api/v1/app-versions/x HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
     "Content-Length: nonsense\r\n\r\n{}",
     "PUT /api/v1/app-versions/x HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"

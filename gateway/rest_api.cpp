@@ -79,8 +79,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
   }
 }
 
-/// Removes a base path from the front of `segments`; false if none matches.
-bool strip_base_path(std::vector<std::string_view>& segments) {
+/// How many leading segments form a base path; 0 if none matches.
+size_t base_path_length(const std::vector<std::string_view>& segments) {
   for (const auto& base : base_paths) {
     size_t length = base[2].empty() ? 2 : 3;
     if (segments.size() < length)
@@ -88,24 +88,23 @@ bool strip_base_path(std::vector<std::string_view>& segments) {
     bool equal = true;
     for (size_t i = 0; i < length; ++i)
       equal = equal && segments[i] == base[i];
-    if (equal) {
-      segments.erase(segments.begin(),
-                     segments.begin() + static_cast<ptrdiff_t>(length));
-      return true;
-    }
+    if (equal)
+      return length;
   }
-  return false;
+  return 0;
 }
 
+/// Matches `segments` after the first `skip` against the route's pattern.
 bool matches(const route& r, const std::vector<std::string_view>& segments,
-             std::vector<std::string_view>& params) {
-  if (r.pattern.size() != segments.size())
+             size_t skip, std::vector<std::string_view>& params) {
+  if (r.pattern.size() + skip != segments.size())
     return false;
   params.clear();
-  for (size_t i = 0; i < segments.size(); ++i) {
+  for (size_t i = 0; i < r.pattern.size(); ++i) {
+    auto segment = segments[i + skip];
     if (r.pattern[i] == "{}")
-      params.push_back(segments[i]);
-    else if (r.pattern[i] != segments[i])
+      params.push_back(segment);
+    else if (r.pattern[i] != segment)
       return false;
   }
   return true;
@@ -113,12 +112,12 @@ bool matches(const route& r, const std::vector<std::string_view>& segments,
 
 route_match match_route(std::string_view method, std::string_view path) {
   auto segments = split_path(path);
-  auto unversioned = segments;
-  auto versioned = strip_base_path(segments);
+  auto base_length = base_path_length(segments);
   route_match result;
   for (const auto& r : route_table()) {
-    const auto& candidate = r.versioned ? segments : unversioned;
-    if ((r.versioned && !versioned) || !matches(r, candidate, result.params))
+    auto skip = r.versioned ? base_length : 0;
+    if ((r.versioned && base_length == 0)
+        || !matches(r, segments, skip, result.params))
       continue;
     for (auto allowed : r.methods)
       if (allowed == method) {

@@ -1,19 +1,23 @@
 #include "gateway/config_cache.hpp"
 
+#include "gateway/json.hpp"
+
 #include <functional>
 
 namespace ecr {
 
 namespace {
 
-/// Approximate heap cost of one entry: strings, the record, map and list
-/// nodes. Used only to bound memory, so a rough figure is enough.
-size_t footprint(const config_record& record) {
-  const auto& key = record.key;
+/// Approximate heap cost of one entry: strings, the record, its rendering,
+/// map and list nodes. Used only to bound memory, so a rough figure is
+/// enough.
+size_t footprint(const cached_config& value) {
+  const auto& key = value.record.key;
   return 2 * (key.tenant_id.size() + key.endpoint_id.size()
               + key.app_version.size() + key.name.size())
-         + record.config_id.size() + record.content.size()
-         + 2 * sizeof(config_key) + sizeof(config_record) + 96;
+         + value.record.config_id.size() + value.record.content.size()
+         + value.body.size() + 2 * sizeof(config_key) + sizeof(cached_config)
+         + 96;
 }
 
 } // namespace
@@ -30,13 +34,13 @@ config_cache::config_cache(size_t max_bytes) : max_bytes_(max_bytes) {
   // nop
 }
 
-std::shared_ptr<const config_record> config_cache::find(const config_key& key) {
+std::shared_ptr<const cached_config> config_cache::find(const config_key& key) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto i = entries_.find(key);
   if (i == entries_.end())
     return nullptr;
   recency_.splice(recency_.begin(), recency_, i->second.position);
-  return i->second.record;
+  return i->second.value;
 }
 
 uint64_t config_cache::generation() const {
@@ -83,7 +87,11 @@ size_t config_cache::bytes() const {
 
 void config_cache::insert_locked(const config_record& record) {
   erase_locked(record.key);
-  auto cost = footprint(record);
+  if (max_bytes_ == 0)
+    return;
+  auto value = std::make_shared<const cached_config>(
+    cached_config{record, render_config(record)});
+  auto cost = footprint(*value);
   if (cost > max_bytes_)
     return;
   while (bytes_ + cost > max_bytes_ && !recency_.empty()) {
@@ -91,9 +99,7 @@ void config_cache::insert_locked(const config_record& record) {
     erase_locked(victim);
   }
   recency_.push_front(record.key);
-  entries_.emplace(record.key,
-                   entry{std::make_shared<const config_record>(record),
-                         recency_.begin(), cost});
+  entries_.emplace(record.key, entry{std::move(value), recency_.begin(), cost});
   bytes_ += cost;
 }
 

@@ -10,6 +10,13 @@
 
 namespace ecr {
 
+/// A cached document with its rendered EndpointConfiguration JSON, so that
+/// a cached GET costs no rendering.
+struct cached_config {
+  config_record record;
+  std::string body;
+};
+
 /// A bounded LRU cache of configuration documents, read by the HTTP io thread
 /// so that hot GETs need no actor hop. Only the configuration manager writes
 /// it, after the store committed, which keeps it coherent in one process:
@@ -21,7 +28,7 @@ public:
   explicit config_cache(size_t max_bytes);
 
   /// The cached document at `key`, or nullptr.
-  std::shared_ptr<const config_record> find(const config_key& key);
+  std::shared_ptr<const cached_config> find(const config_key& key);
 
   /// The value to pass to `fill` for a read that starts now.
   uint64_t generation() const;
@@ -48,7 +55,7 @@ private:
   };
 
   struct entry {
-    std::shared_ptr<const config_record> record;
+    std::shared_ptr<const cached_config> value;
     std::list<config_key>::iterator position;
     size_t bytes;
   };

@@ -209,8 +209,12 @@ public:
 
 private:
   void accept() {
+    // One io thread needs no strands: its handlers never run concurrently.
+    auto executor = options_.io_threads > 1
+                      ? net::any_io_executor{net::make_strand(ioc_)}
+                      : net::any_io_executor{ioc_.get_executor()};
     acceptor_.async_accept(
-      net::make_strand(ioc_), [this](beast::error_code err, tcp::socket socket) {
+      executor, [this](beast::error_code err, tcp::socket socket) {
         if (err) {
           if (err != net::error::operation_aborted && acceptor_.is_open()) {
             ECR_WARN("http: accept failed: {}", err.message());
@@ -382,14 +386,6 @@ void session::dispatch_request() {
   stream_.expires_never();
   auto id = ++last_request_;
   awaited_ = id;
-  deadline_.expires_after(server_.options().request_timeout);
-  deadline_.async_wait([self = shared_from_this(), id](beast::error_code err) {
-    if (err || self->awaited_ != id)
-      return;
-    self->awaited_ = 0;
-    self->write(
-      server_error(504, "the request timed out inside the service"));
-  });
   // The reply holds the session weakly: while it is awaited the deadline
   // timer keeps the session alive; a reply arriving after the connection
   // ended (or the server stopped) finds nothing and is dropped.
@@ -407,6 +403,18 @@ void session::dispatch_request() {
       self->deadline_.cancel();
       self->write(std::move(res));
     });
+  });
+  // Answered inline (a cached read): no timer needed, which spares the
+  // timer queue and its kernel timer on the hot path.
+  if (awaited_ != id)
+    return;
+  deadline_.expires_after(server_.options().request_timeout);
+  deadline_.async_wait([self = shared_from_this(), id](beast::error_code err) {
+    if (err || self->awaited_ != id)
+      return;
+    self->awaited_ = 0;
+    self->write(
+      server_error(504, "the request timed out inside the service"));
   });
 }
 

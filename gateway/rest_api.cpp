@@ -253,25 +253,31 @@ std::string etag(const std::string& config_id) {
   return '"' + config_id + '"';
 }
 
-http_response config_response(const config_record& record) {
-  auto res = json_response(200, render_config(record));
+http_response config_response(const config_record& record,
+                               std::string body) {
+  auto res = json_response(200, std::move(body));
   res.headers.emplace_back("ETag", etag(record.config_id));
   return res;
 }
 
-/// A GET answer honouring If-None-Match (304 when the tag is current).
-http_response config_response(const config_record& record,
-                              const std::string& if_none_match) {
-  if (!if_none_match.empty()) {
-    for (const auto& tag : entity_tags(if_none_match))
-      if (tag == "*" || tag == record.config_id) {
-        http_response res;
-        res.status = 304;
-        res.headers.emplace_back("ETag", etag(record.config_id));
-        return res;
-      }
-  }
-  return config_response(record);
+http_response config_response(const config_record& record) {
+  return config_response(record, render_config(record));
+}
+
+/// True if an If-None-Match header names the record's current tag.
+bool not_modified(const config_record& record,
+                  const std::string& if_none_match) {
+  for (const auto& tag : entity_tags(if_none_match))
+    if (tag == "*" || tag == record.config_id)
+      return true;
+  return false;
+}
+
+http_response not_modified_response(const config_record& record) {
+  http_response res;
+  res.status = 304;
+  res.headers.emplace_back("ETag", etag(record.config_id));
+  return res;
 }
 
 // -- the handler --------------------------------------------------------------
@@ -364,10 +370,15 @@ private:
       auto if_none_match = req.header("if-none-match");
       auto inm = if_none_match ? *if_none_match : std::string{};
       if (auto hit = cfg_.cache->find(*key))
-        return reply(config_response(*hit, inm));
+        return reply(not_modified(hit->record, inm)
+                       ? not_modified_response(hit->record)
+                       : config_response(hit->record, hit->body));
       return ask<config_record>(
         cfg_.config_manager, std::move(reply),
-        [inm](config_record& record) { return config_response(record, inm); },
+        [inm](config_record& record) {
+          return not_modified(record, inm) ? not_modified_response(record)
+                                           : config_response(record);
+        },
         atom::get_v, std::move(*key));
     }
     if (req.method == "DELETE")

@@ -1,5 +1,7 @@
 #include "gateway/config_cache.hpp"
 
+#include "gateway/json.hpp"
+
 #include <gtest/gtest.h>
 
 namespace ecr {
@@ -18,7 +20,8 @@ TEST(config_cache, finds_what_was_put_and_forgets_erased_keys) {
   cache.put(record);
   auto hit = cache.find(record.key);
   ASSERT_NE(hit, nullptr);
-  EXPECT_EQ(*hit, record);
+  EXPECT_EQ(hit->record, record);
+  EXPECT_EQ(hit->body, render_config(record));
   cache.erase(record.key);
   EXPECT_EQ(cache.find(record.key), nullptr);
   EXPECT_EQ(cache.size(), 0u);
@@ -43,7 +46,7 @@ TEST(config_cache, fill_is_skipped_after_a_concurrent_write) {
   cache.put(fresh); // a write commits while the read is in flight
   cache.fill(stale, before_read);
   ASSERT_NE(cache.find(fresh.key), nullptr);
-  EXPECT_EQ(cache.find(fresh.key)->config_id, "new");
+  EXPECT_EQ(cache.find(fresh.key)->record.config_id, "new");
 }
 
 TEST(config_cache, fill_is_skipped_after_a_concurrent_delete) {

@@ -146,7 +146,7 @@ TEST_F(service_fixture, reads_fill_the_cache_and_writes_keep_it_coherent) {
   ASSERT_EQ(call("GET", endpoint_path).status, 200u); // a miss, read from store
   ASSERT_NE(cache->find(key), nullptr);
   ASSERT_EQ(call("PUT", endpoint_path, R"({"v":2})").status, 200u);
-  EXPECT_EQ(cache->find(key)->content, R"({"v":2})");
+  EXPECT_EQ(cache->find(key)->record.content, R"({"v":2})");
   auto get = call("GET", endpoint_path);
   EXPECT_NE(get.body.find(R"({\"v\":2})"), std::string::npos);
   ASSERT_EQ(call("DELETE", endpoint_path).status, 204u);

@@ -313,144 +313,35 @@ caf::expected<T> decode_record(std::string_view bytes,
 
 } // namespace
 
-std::string encode(const config_request& x) {
+template <class T>
+std::string encode(const T& x) {
   return encode_record(x);
 }
 
-std::string encode(const config_response& x) {
-  return encode_record(x);
+template <class T>
+caf::expected<T> decode(std::string_view bytes, size_t max_payload_bytes) {
+  return decode_record<T>(bytes, max_payload_bytes);
 }
 
-std::string encode(const config_updated& x) {
-  return encode_record(x);
-}
+#define ECR_AVRO_INSTANTIATE(record)                                           \
+  template std::string encode<record>(const record&);                          \
+  template caf::expected<record> decode<record>(std::string_view, size_t);
 
-std::string encode(const config_applied& x) {
-  return encode_record(x);
-}
+ECR_AVRO_INSTANTIATE(config_request)
+ECR_AVRO_INSTANTIATE(config_response)
+ECR_AVRO_INSTANTIATE(config_updated)
+ECR_AVRO_INSTANTIATE(config_applied)
+ECR_AVRO_INSTANTIATE(endpoint_registered_event)
+ECR_AVRO_INSTANTIATE(endpoint_unregistered_event)
+ECR_AVRO_INSTANTIATE(endpoint_app_version_updated_event)
+ECR_AVRO_INSTANTIATE(broadcast_configuration_update_event)
+ECR_AVRO_INSTANTIATE(service_specific_configuration_update_event)
+ECR_AVRO_INSTANTIATE(endpoint_list_by_filter_request)
+ECR_AVRO_INSTANTIATE(endpoint_list_by_filter_response)
+ECR_AVRO_INSTANTIATE(tenant_unregistered_event)
+ECR_AVRO_INSTANTIATE(tenant_updated_event)
+ECR_AVRO_INSTANTIATE(system_config_updated)
 
-std::string encode(const endpoint_registered_event& x) {
-  return encode_record(x);
-}
-
-std::string encode(const endpoint_unregistered_event& x) {
-  return encode_record(x);
-}
-
-std::string encode(const endpoint_app_version_updated_event& x) {
-  return encode_record(x);
-}
-
-std::string encode(const broadcast_configuration_update_event& x) {
-  return encode_record(x);
-}
-
-std::string encode(const service_specific_configuration_update_event& x) {
-  return encode_record(x);
-}
-
-std::string encode(const endpoint_list_by_filter_request& x) {
-  return encode_record(x);
-}
-
-std::string encode(const endpoint_list_by_filter_response& x) {
-  return encode_record(x);
-}
-
-std::string encode(const tenant_unregistered_event& x) {
-  return encode_record(x);
-}
-
-std::string encode(const tenant_updated_event& x) {
-  return encode_record(x);
-}
-
-std::string encode(const system_config_updated& x) {
-  return encode_record(x);
-}
-
-caf::expected<config_request>
-decode_config_request(std::string_view bytes, size_t max_payload_bytes) {
-  return decode_record<config_request>(bytes, max_payload_bytes);
-}
-
-caf::expected<config_response>
-decode_config_response(std::string_view bytes, size_t max_payload_bytes) {
-  return decode_record<config_response>(bytes, max_payload_bytes);
-}
-
-caf::expected<config_updated>
-decode_config_updated(std::string_view bytes, size_t max_payload_bytes) {
-  return decode_record<config_updated>(bytes, max_payload_bytes);
-}
-
-caf::expected<config_applied>
-decode_config_applied(std::string_view bytes, size_t max_payload_bytes) {
-  return decode_record<config_applied>(bytes, max_payload_bytes);
-}
-
-caf::expected<endpoint_registered_event>
-decode_endpoint_registered_event(std::string_view bytes,
-                                 size_t max_payload_bytes) {
-  return decode_record<endpoint_registered_event>(bytes, max_payload_bytes);
-}
-
-caf::expected<endpoint_unregistered_event>
-decode_endpoint_unregistered_event(std::string_view bytes,
-                                   size_t max_payload_bytes) {
-  return decode_record<endpoint_unregistered_event>(bytes, max_payload_bytes);
-}
-
-caf::expected<endpoint_app_version_updated_event>
-decode_endpoint_app_version_updated_event(std::string_view bytes,
-                                          size_t max_payload_bytes) {
-  return decode_record<endpoint_app_version_updated_event>(bytes,
-                                                           max_payload_bytes);
-}
-
-caf::expected<broadcast_configuration_update_event>
-decode_broadcast_configuration_update_event(std::string_view bytes,
-                                            size_t max_payload_bytes) {
-  return decode_record<broadcast_configuration_update_event>(
-    bytes, max_payload_bytes);
-}
-
-caf::expected<service_specific_configuration_update_event>
-decode_service_specific_configuration_update_event(std::string_view bytes,
-                                                   size_t max_payload_bytes) {
-  return decode_record<service_specific_configuration_update_event>(
-    bytes, max_payload_bytes);
-}
-
-caf::expected<endpoint_list_by_filter_request>
-decode_endpoint_list_by_filter_request(std::string_view bytes,
-                                       size_t max_payload_bytes) {
-  return decode_record<endpoint_list_by_filter_request>(bytes,
-                                                        max_payload_bytes);
-}
-
-caf::expected<endpoint_list_by_filter_response>
-decode_endpoint_list_by_filter_response(std::string_view bytes,
-                                        size_t max_payload_bytes) {
-  return decode_record<endpoint_list_by_filter_response>(bytes,
-                                                         max_payload_bytes);
-}
-
-caf::expected<tenant_unregistered_event>
-decode_tenant_unregistered_event(std::string_view bytes,
-                                 size_t max_payload_bytes) {
-  return decode_record<tenant_unregistered_event>(bytes, max_payload_bytes);
-}
-
-caf::expected<tenant_updated_event>
-decode_tenant_updated_event(std::string_view bytes, size_t max_payload_bytes) {
-  return decode_record<tenant_updated_event>(bytes, max_payload_bytes);
-}
-
-caf::expected<system_config_updated>
-decode_system_config_updated(std::string_view bytes,
-                             size_t max_payload_bytes) {
-  return decode_record<system_config_updated>(bytes, max_payload_bytes);
-}
+#undef ECR_AVRO_INSTANTIATE
 
 } // namespace ecr::avro

@@ -398,60 +398,17 @@ void fields(F& f, R& x) {
 
 // Encoding cannot fail. Strings must hold UTF-8: the decoders of other Kaa
 // services reject anything else.
-std::string encode(const config_request& x);
-std::string encode(const config_response& x);
-std::string encode(const config_updated& x);
-std::string encode(const config_applied& x);
-std::string encode(const endpoint_registered_event& x);
-std::string encode(const endpoint_unregistered_event& x);
-std::string encode(const endpoint_app_version_updated_event& x);
-std::string encode(const broadcast_configuration_update_event& x);
-std::string encode(const service_specific_configuration_update_event& x);
-std::string encode(const endpoint_list_by_filter_request& x);
-std::string encode(const endpoint_list_by_filter_response& x);
-std::string encode(const tenant_unregistered_event& x);
-std::string encode(const tenant_updated_event& x);
-std::string encode(const system_config_updated& x);
+/// The plain Avro binary encoding of `x` (instantiated for every record
+/// above).
+template <class T>
+std::string encode(const T& x);
 
-// Decoding treats `bytes` as hostile: payloads over `max_payload_bytes`,
-// malformed or truncated encodings, non-UTF-8 strings and trailing bytes all
-// yield `ec::invalid_argument` with the record, field and reason. Memory use
-// stays proportional to the payload size.
-caf::expected<config_request>
-decode_config_request(std::string_view bytes, size_t max_payload_bytes);
-caf::expected<config_response>
-decode_config_response(std::string_view bytes, size_t max_payload_bytes);
-caf::expected<config_updated>
-decode_config_updated(std::string_view bytes, size_t max_payload_bytes);
-caf::expected<config_applied>
-decode_config_applied(std::string_view bytes, size_t max_payload_bytes);
-caf::expected<endpoint_registered_event>
-decode_endpoint_registered_event(std::string_view bytes,
-                                 size_t max_payload_bytes);
-caf::expected<endpoint_unregistered_event>
-decode_endpoint_unregistered_event(std::string_view bytes,
-                                   size_t max_payload_bytes);
-caf::expected<endpoint_app_version_updated_event>
-decode_endpoint_app_version_updated_event(std::string_view bytes,
-                                          size_t max_payload_bytes);
-caf::expected<broadcast_configuration_update_event>
-decode_broadcast_configuration_update_event(std::string_view bytes,
-                                            size_t max_payload_bytes);
-caf::expected<service_specific_configuration_update_event>
-decode_service_specific_configuration_update_event(std::string_view bytes,
-                                                   size_t max_payload_bytes);
-caf::expected<endpoint_list_by_filter_request>
-decode_endpoint_list_by_filter_request(std::string_view bytes,
-                                       size_t max_payload_bytes);
-caf::expected<endpoint_list_by_filter_response>
-decode_endpoint_list_by_filter_response(std::string_view bytes,
-                                        size_t max_payload_bytes);
-caf::expected<tenant_unregistered_event>
-decode_tenant_unregistered_event(std::string_view bytes,
-                                 size_t max_payload_bytes);
-caf::expected<tenant_updated_event>
-decode_tenant_updated_event(std::string_view bytes, size_t max_payload_bytes);
-caf::expected<system_config_updated>
-decode_system_config_updated(std::string_view bytes, size_t max_payload_bytes);
+/// Decodes one record of type `T` (instantiated for every record above).
+/// Treats `bytes` as hostile: payloads over `max_payload_bytes`, malformed or
+/// truncated encodings, non-UTF-8 strings and trailing bytes all yield
+/// `ec::invalid_argument` with the record, field and reason. Memory use stays
+/// proportional to the payload size.
+template <class T>
+caf::expected<T> decode(std::string_view bytes, size_t max_payload_bytes);
 
 } // namespace ecr::avro

@@ -97,7 +97,7 @@ std::string request_head(std::string_view correlation_id = "corr") {
 }
 
 caf::expected<avro::config_request> decode_request(std::string_view bytes) {
-  return avro::decode_config_request(bytes, max_payload);
+  return avro::decode<avro::config_request>(bytes, max_payload);
 }
 
 /// EndpointListByFilterResponse around its appVersionsToEndpoints map.
@@ -108,7 +108,7 @@ std::string efmp_response(std::string_view map) {
 
 caf::expected<avro::endpoint_list_by_filter_response>
 decode_efmp_response(std::string_view bytes) {
-  return avro::decode_endpoint_list_by_filter_response(bytes, max_payload);
+  return avro::decode<avro::endpoint_list_by_filter_response>(bytes, max_payload);
 }
 
 template <class T>
@@ -136,9 +136,9 @@ TEST(messaging_avro_hostile, hand_built_baseline_decodes) {
 
 TEST(messaging_avro_hostile, rejects_payloads_over_the_limit) {
   auto bytes = request_head() + null_branch + null_branch;
-  EXPECT_TRUE(avro::decode_config_request(bytes, bytes.size()));
+  EXPECT_TRUE(avro::decode<avro::config_request>(bytes, bytes.size()));
   auto largest = largest_allocation([&] {
-    expect_rejected(avro::decode_config_request(bytes, bytes.size() - 1),
+    expect_rejected(avro::decode<avro::config_request>(bytes, bytes.size() - 1),
                     "payload of " + std::to_string(bytes.size())
                       + " bytes exceeds the limit of "
                       + std::to_string(bytes.size() - 1) + " bytes");
@@ -156,7 +156,7 @@ TEST(messaging_avro_hostile, rejects_lengths_beyond_the_input_unallocated) {
     auto response = str("corr") + varint(1) + varint(0) + str("v1")
                     + str("ep-1") + null_branch + str("application/json")
                     + value_branch + varint(one_tib) + "{}";
-    expect_rejected(avro::decode_config_response(response, max_payload),
+    expect_rejected(avro::decode<avro::config_response>(response, max_payload),
                     "field 'content': length 1099511627776 exceeds");
   });
   EXPECT_LT(largest, small_allocation);
@@ -199,7 +199,7 @@ TEST(messaging_avro_hostile, rejects_ints_out_of_range) {
     auto bytes = str("corr") + varint(1) + varint(0) + str("v1") + str("ep-1")
                  + null_branch + str("application/json") + null_branch
                  + varint(status) + null_branch;
-    expect_rejected(avro::decode_config_response(bytes, max_payload),
+    expect_rejected(avro::decode<avro::config_response>(bytes, max_payload),
                     "field 'statusCode': int value " + std::to_string(status)
                       + " is out of 32-bit range");
   }
@@ -235,7 +235,7 @@ TEST(messaging_avro_hostile, accepts_any_bytes_in_bytes_fields) {
   avro::config_updated event;
   event.content = std::string{"\xff\xfe\x00\xc0\x80", 5};
   auto decoded
-    = avro::decode_config_updated(avro::encode(event), max_payload);
+    = avro::decode<avro::config_updated>(avro::encode(event), max_payload);
   ASSERT_TRUE(decoded) << error_message(decoded.error());
   EXPECT_EQ(decoded->content, event.content);
 }

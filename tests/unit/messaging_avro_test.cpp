@@ -43,39 +43,31 @@ const char* const python = "/usr/bin/python3";
 
 // -- records by Avro name -----------------------------------------------------
 
-template <class T, caf::expected<T> (*Decode)(std::string_view, size_t)>
+template <class T>
 struct codec {
   using record = T;
 
   /// Decodes with the limit set to exactly the payload size.
   static caf::expected<T> decode(std::string_view bytes) {
-    return Decode(bytes, bytes.size());
+    return avro::decode<T>(bytes, bytes.size());
   }
 };
 
 using all_codecs = std::tuple<
-  codec<avro::config_request, avro::decode_config_request>,
-  codec<avro::config_response, avro::decode_config_response>,
-  codec<avro::config_updated, avro::decode_config_updated>,
-  codec<avro::config_applied, avro::decode_config_applied>,
-  codec<avro::endpoint_registered_event,
-        avro::decode_endpoint_registered_event>,
-  codec<avro::endpoint_unregistered_event,
-        avro::decode_endpoint_unregistered_event>,
-  codec<avro::endpoint_app_version_updated_event,
-        avro::decode_endpoint_app_version_updated_event>,
-  codec<avro::broadcast_configuration_update_event,
-        avro::decode_broadcast_configuration_update_event>,
-  codec<avro::service_specific_configuration_update_event,
-        avro::decode_service_specific_configuration_update_event>,
-  codec<avro::endpoint_list_by_filter_request,
-        avro::decode_endpoint_list_by_filter_request>,
-  codec<avro::endpoint_list_by_filter_response,
-        avro::decode_endpoint_list_by_filter_response>,
-  codec<avro::tenant_unregistered_event,
-        avro::decode_tenant_unregistered_event>,
-  codec<avro::tenant_updated_event, avro::decode_tenant_updated_event>,
-  codec<avro::system_config_updated, avro::decode_system_config_updated>>;
+  codec<avro::config_request>,
+  codec<avro::config_response>,
+  codec<avro::config_updated>,
+  codec<avro::config_applied>,
+  codec<avro::endpoint_registered_event>,
+  codec<avro::endpoint_unregistered_event>,
+  codec<avro::endpoint_app_version_updated_event>,
+  codec<avro::broadcast_configuration_update_event>,
+  codec<avro::service_specific_configuration_update_event>,
+  codec<avro::endpoint_list_by_filter_request>,
+  codec<avro::endpoint_list_by_filter_response>,
+  codec<avro::tenant_unregistered_event>,
+  codec<avro::tenant_updated_event>,
+  codec<avro::system_config_updated>>;
 
 template <class F>
 void for_each_codec(F&& f) {

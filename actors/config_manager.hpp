@@ -1,7 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
-#include "gateway/config_cache.hpp"
+#include "core/config_cache.hpp"
 
 #include <chrono>
 #include <memory>

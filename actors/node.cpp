@@ -5,8 +5,9 @@
 #include "actors/store_actors.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "gateway/config_cache.hpp"
+#include "core/config_cache.hpp"
 #include "gateway/http_server.hpp"
+#include "gateway/json.hpp"
 #include "gateway/rest_api.hpp"
 
 #include <caf/actor_system.hpp>
@@ -162,7 +163,8 @@ int run_service(const settings& cfg) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto cache = std::make_shared<config_cache>(cfg.cache.max_bytes);
+  auto cache = std::make_shared<config_cache>(cfg.cache.max_bytes,
+                                              render_config);
   auto ncfg = make_node_config(cfg, cache);
   if (!ncfg) {
     ECR_ERROR("cannot open the store: {}", error_message(ncfg.error()));

@@ -134,6 +134,19 @@ const std::regex& instance_name_pattern() {
   return pattern;
 }
 
+const std::regex& instance_or_any_pattern() {
+  static const std::regex pattern{"^(\\*|[a-zA-Z0-9_-]{1,64})$"};
+  return pattern;
+}
+
+std::string trim(const std::string& text) {
+  auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos)
+    return {};
+  auto last = text.find_last_not_of(" \t");
+  return text.substr(first, last - first + 1);
+}
+
 const std::regex& non_empty_pattern() {
   static const std::regex pattern{"^.+$"};
   return pattern;
@@ -191,6 +204,61 @@ const std::vector<key_spec>& key_table() {
      integer(1, 100000, [](settings& s, int64_t v) {
        s.storage.group_commit_max = static_cast<int>(v);
      })},
+    {"nats.urls", {"NATS_URLS"},
+     [](settings& s, const std::string& key, const std::string& value) {
+       std::vector<std::string> urls;
+       size_t start = 0;
+       while (start <= value.size()) {
+         auto comma = value.find(',', start);
+         auto url = trim(value.substr(start, comma - start));
+         if (!url.empty())
+           urls.push_back(std::move(url));
+         if (comma == std::string::npos)
+           break;
+         start = comma + 1;
+       }
+       if (urls.empty())
+         return bad_value(key, "must list at least one URL", value);
+       s.nats.urls = std::move(urls);
+       return caf::error{};
+     }},
+    {"nats.username", {"NATS_USERNAME"},
+     [](settings& s, const std::string&, const std::string& v) {
+       s.nats.username = v;
+       return caf::error{};
+     }},
+    {"nats.password", {"NATS_PASSWORD"},
+     [](settings& s, const std::string&, const std::string& v) {
+       s.nats.password = v;
+       return caf::error{};
+     }},
+    {"nats.reconnect-buffer-size", {},
+     size(0, 1024LL * 1024 * 1024, [](settings& s, int64_t v) {
+       s.nats.reconnect_buffer_bytes = static_cast<size_t>(v);
+     })},
+    {"nats.max-payload-size", {},
+     size(64, 64LL * 1024 * 1024, [](settings& s, int64_t v) {
+       s.nats.max_payload_bytes = static_cast<size_t>(v);
+     })},
+    {"kaa.ecr.configuration-consumer.service-instance.name", {},
+     text(instance_name_pattern(), "must match ^[a-zA-Z0-9_-]{1,64}$",
+          [](settings& s, const std::string& v) {
+            s.peers.configuration_consumer = v;
+          })},
+    {"kaa.ecr.ep-register.service-instance.name", {},
+     text(instance_name_pattern(), "must match ^[a-zA-Z0-9_-]{1,64}$",
+          [](settings& s, const std::string& v) {
+            s.peers.endpoint_register = v;
+          })},
+    {"kaa.ecr.ep-register.timeout-ms", {},
+     integer(1, 600000, [](settings& s, int64_t v) {
+       s.peers.endpoint_register_timeout_ms = static_cast<int>(v);
+     })},
+    {"kaa.ecr.tenant-manager.service-instance.name", {},
+     text(instance_or_any_pattern(), "must be * or match ^[a-zA-Z0-9_-]{1,64}$",
+          [](settings& s, const std::string& v) {
+            s.peers.tenant_manager = v;
+          })},
     {"cache.max-size", {},
      size(0, 64LL * 1024 * 1024 * 1024, [](settings& s, int64_t v) {
        s.cache.max_bytes = static_cast<size_t>(v);
@@ -229,6 +297,22 @@ std::optional<YAML::Node> find_yaml(const YAML::Node& node,
     }
   }
   return std::nullopt;
+}
+
+/// A scalar as text; a sequence of scalars joined with commas (lists such as
+/// `nats.urls` may be written either way).
+std::optional<std::string> scalar_text(const YAML::Node& node) {
+  if (node.IsScalar())
+    return node.as<std::string>();
+  if (!node.IsSequence())
+    return std::nullopt;
+  std::string joined;
+  for (const auto& item : node) {
+    if (!item.IsScalar())
+      return std::nullopt;
+    joined += (joined.empty() ? "" : ",") + item.as<std::string>();
+  }
+  return joined;
 }
 
 std::vector<std::string> split_key(const std::string& key) {
@@ -297,10 +381,11 @@ caf::expected<settings> load_settings(const env_lookup& env) {
       value = env(relaxed_env_name(spec.key));
     if (!value && !root->IsNull()) {
       if (auto node = find_yaml(*root, split_key(spec.key), 0)) {
-        if (!node->IsScalar())
+        auto text = scalar_text(*node);
+        if (!text)
           return make_error(ec::invalid_configuration,
-                            spec.key + ": must be a scalar value");
-        value = node->as<std::string>();
+                            spec.key + ": must be a value or a list of values");
+        value = std::move(*text);
       }
     }
     if (value)

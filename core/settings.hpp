@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ecr {
 
@@ -35,6 +36,28 @@ struct settings {
     int sqlite_readers = 2;
     int group_commit_max = 512;
   } storage;
+
+  struct nats_settings {
+    /// Comma-separated in the file and in NATS_URLS.
+    std::vector<std::string> urls{"nats://nats:4222"};
+    std::string username;
+    std::string password;
+    size_t reconnect_buffer_bytes = 8 * 1024 * 1024;
+    /// Larger incoming payloads are dropped before decoding.
+    size_t max_payload_bytes = 1024 * 1024;
+  } nats;
+
+  /// Instance names of the Kaa services ECR talks to (NATS subjects).
+  struct peer_settings {
+    /// Publishes config.applied (CMX).
+    std::string configuration_consumer = "cmx";
+    /// Publishes endpoint lifecycle events and answers EFMP (EPR).
+    std::string endpoint_register = "epr";
+    /// How long EPR may take to answer an EFMP request.
+    int endpoint_register_timeout_ms = 5000;
+    /// Publishes tenant lifecycle events; `*` accepts any.
+    std::string tenant_manager = "*";
+  } peers;
 
   struct cache_settings {
     size_t max_bytes = 16 * 1024 * 1024;

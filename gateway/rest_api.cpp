@@ -369,10 +369,14 @@ private:
     if (req.method == "GET") {
       auto if_none_match = req.header("if-none-match");
       auto inm = if_none_match ? *if_none_match : std::string{};
-      if (auto hit = cfg_.cache->find(*key))
-        return reply(not_modified(hit->record, inm)
-                       ? not_modified_response(hit->record)
-                       : config_response(hit->record, hit->body));
+      if (auto hit = cfg_.cache->find(*key)) {
+        if (!*hit)
+          return reply(error_response(404, "configuration not found"));
+        const auto& cached = **hit;
+        return reply(not_modified(cached.record, inm)
+                       ? not_modified_response(cached.record)
+                       : config_response(cached.record, cached.body));
+      }
       return ask<config_record>(
         cfg_.config_manager, std::move(reply),
         [inm](config_record& record) {

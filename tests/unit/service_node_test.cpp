@@ -4,7 +4,8 @@
 #include "actors/node.hpp"
 
 #include "core/settings.hpp"
-#include "gateway/config_cache.hpp"
+#include "core/config_cache.hpp"
+#include "gateway/json.hpp"
 #include "gateway/rest_api.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -35,7 +36,7 @@ struct service_fixture : ::testing::Test {
   }
 
   void start() {
-    cache = std::make_shared<config_cache>(cfg.cache.max_bytes);
+    cache = std::make_shared<config_cache>(cfg.cache.max_bytes, render_config);
     auto ncfg = make_node_config(cfg, cache);
     if (!ncfg)
       throw std::runtime_error("cannot open the store");
@@ -141,16 +142,20 @@ TEST_F(service_fixture, reads_fill_the_cache_and_writes_keep_it_coherent) {
   auto put = call("PUT", endpoint_path, R"({"v":1})");
   ASSERT_EQ(put.status, 200u);
   config_key key{cfg.service.default_tenant, "ep-1", "v1", "default"};
-  ASSERT_NE(cache->find(key), nullptr);
+  auto cached_content = [&] {
+    auto hit = cache->find(key);
+    return hit ? (*hit ? (*hit)->record.content : "absent") : "unknown";
+  };
+  EXPECT_EQ(cached_content(), R"({"v":1})");
   cache->clear();
   ASSERT_EQ(call("GET", endpoint_path).status, 200u); // a miss, read from store
-  ASSERT_NE(cache->find(key), nullptr);
+  EXPECT_EQ(cached_content(), R"({"v":1})");
   ASSERT_EQ(call("PUT", endpoint_path, R"({"v":2})").status, 200u);
-  EXPECT_EQ(cache->find(key)->record.content, R"({"v":2})");
+  EXPECT_EQ(cached_content(), R"({"v":2})");
   auto get = call("GET", endpoint_path);
   EXPECT_NE(get.body.find(R"({\"v\":2})"), std::string::npos);
   ASSERT_EQ(call("DELETE", endpoint_path).status, 204u);
-  EXPECT_EQ(cache->find(key), nullptr);
+  EXPECT_EQ(cached_content(), "absent");
   EXPECT_EQ(call("GET", endpoint_path).status, 404u);
 }
 

@@ -1,0 +1,88 @@
+#pragma once
+
+#include "core/records.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <optional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace ecr {
+
+/// A cached document with its rendered REST form, so that a cached GET costs
+/// no rendering.
+struct cached_config {
+  config_record record;
+  std::string body;
+};
+
+/// A bounded LRU cache of configuration documents, and of keys known to have
+/// none, read by HTTP io threads and NATS delivery threads so that hot reads
+/// need no actor hop. Only the configuration manager writes it, after the
+/// store committed, which keeps it coherent in one process: `put`/`erase`
+/// record committed changes and bump a generation counter; `fill` (after a
+/// read) is skipped when any change happened since the read began, so a slow
+/// read never overwrites a newer write.
+class config_cache {
+public:
+  /// Renders the REST body kept with each document.
+  using renderer = std::function<std::string(const config_record&)>;
+
+  /// What the cache knows about a key: nothing (nullopt), that there is no
+  /// document (nullptr), or the document.
+  using lookup = std::optional<std::shared_ptr<const cached_config>>;
+
+  config_cache(size_t max_bytes, renderer render);
+
+  lookup find(const config_key& key);
+
+  /// The value to pass to `fill` for a read that starts now.
+  uint64_t generation() const;
+
+  /// Records a committed upsert.
+  void put(const config_record& record);
+
+  /// Records a committed delete: the key is now known to be absent.
+  void erase(const config_key& key);
+
+  /// Caches a record read from the store if nothing changed since
+  /// `generation_at_read_start`.
+  void fill(const config_record& record, uint64_t generation_at_read_start);
+
+  /// Caches that the store has no document at `key`, under the same rule.
+  void fill_absent(const config_key& key, uint64_t generation_at_read_start);
+
+  /// Drops everything (e.g. after a purge).
+  void clear();
+
+  size_t size() const;
+  size_t bytes() const;
+
+private:
+  struct key_hash {
+    size_t operator()(const config_key& key) const noexcept;
+  };
+
+  struct entry {
+    std::shared_ptr<const cached_config> value;
+    std::list<config_key>::iterator position;
+    size_t bytes;
+  };
+
+  void insert_locked(const config_key& key,
+                     std::shared_ptr<const cached_config> value);
+  void erase_locked(const config_key& key);
+
+  const size_t max_bytes_;
+  const renderer render_;
+  mutable std::mutex mutex_;
+  uint64_t generation_ = 0;
+  size_t bytes_ = 0;
+  std::list<config_key> recency_;
+  std::unordered_map<config_key, entry, key_hash> entries_;
+};
+
+} // namespace ecr

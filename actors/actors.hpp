@@ -23,6 +23,16 @@ using store_writer_actor = caf::typed_actor<
                   int64_t>::with<put_result>,
   // Deletes a configuration under an If-Match; answers the removed record.
   caf::replies_to<atom::erase, config_key, precondition>::with<config_record>,
+  // Records a delivery confirmation (implicit or explicit) at a time.
+  caf::replies_to<atom::confirm, status_record, bool, int64_t>::with<
+    status_record>,
+  // Records dispatches and implicit confirmations, each at its own time
+  // (last_dispatched_ms / last_confirmed_ms); answers how many were applied.
+  caf::replies_to<atom::dispatch, std::vector<status_record>,
+                  std::vector<status_record>>::with<uint64_t>,
+  // Purges an endpoint of a tenant, or the whole tenant for an empty
+  // endpoint; answers the records removed.
+  caf::replies_to<atom::purge, std::string, std::string>::with<uint64_t>,
   // Commits the pending batch (sent by the writer to itself).
   caf::reacts_to<atom::internal, atom::flush>>;
 
@@ -32,6 +42,11 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<atom::get, config_key>::with<config_record>,
   // All names of (tenant, endpoint or default, app version).
   caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>,
+  // One page of an endpoint's delivery statuses.
+  caf::replies_to<atom::list, status_query>::with<status_page>,
+  // Endpoints following the default (tenant, app version, name).
+  caf::replies_to<atom::followers, std::string, std::string,
+                  std::string>::with<std::vector<std::string>>,
   // Checks that the store answers.
   caf::replies_to<atom::ping>::with<component_health>>;
 
@@ -46,7 +61,44 @@ using config_manager_actor = caf::typed_actor<
   // Deletes one configuration under an If-Match.
   caf::replies_to<atom::erase, config_key, precondition>::with<config_record>,
   // Lists all names of (tenant, endpoint or default, app version).
-  caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>>;
+  caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>,
+  // The effective configuration of an endpoint: its own, else the app
+  // version's default (`ec::not_found` for neither).
+  caf::replies_to<atom::resolve, config_key>::with<config_record>,
+  // Records an explicit delivery confirmation (config.applied).
+  caf::replies_to<atom::confirm, status_record>::with<status_record>,
+  // Purges an endpoint (or a whole tenant, for an empty endpoint) and
+  // forgets what the cache knew.
+  caf::replies_to<atom::purge, std::string, std::string>::with<uint64_t>,
+  // One page of an endpoint's delivery statuses.
+  caf::replies_to<atom::list, status_query>::with<status_page>>;
+
+/// The STATUS RECORDER: collects delivery bookkeeping from the CDTP path and
+/// writes it behind in coalesced batches (it is history, not acknowledged
+/// data).
+using status_recorder_actor = caf::typed_actor<
+  // A configuration was handed to a consumer (last_dispatched_ms set).
+  caf::reacts_to<atom::dispatch, status_record>,
+  // A consumer reported a configId it applied (last_confirmed_ms set).
+  caf::reacts_to<atom::confirm, status_record>,
+  // Writes what was collected (sent by the recorder to itself).
+  caf::reacts_to<atom::internal, atom::flush>>;
+
+/// The EVENT PUBLISHER: announces changed effective configurations
+/// (6/CDTP config.updated), one event per endpoint.
+using event_publisher_actor = caf::typed_actor<
+  // The effective configuration now in force for these endpoints.
+  caf::reacts_to<atom::publish, config_record, std::vector<std::string>>>;
+
+/// The INBOUND actor: carries out what NATS delivery threads decoded, so
+/// that those threads never wait.
+using inbound_actor = caf::typed_actor<
+  // A CDTP request whose answer was not in the read cache.
+  caf::reacts_to<config_pull>,
+  // A delivery confirmation (config.applied).
+  caf::reacts_to<atom::confirm, status_record>,
+  // An endpoint (or, for an empty endpoint, a tenant) was unregistered.
+  caf::reacts_to<atom::purge, std::string, std::string>>;
 
 struct gateway_job;
 

@@ -3,10 +3,94 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "core/log.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
 namespace ecr {
+
+namespace {
+
+using manager_pointer
+  = config_manager_actor::stateful_pointer<config_manager_state>;
+
+using found_handler = std::function<void(std::optional<config_record>)>;
+using failure_handler = std::function<void(caf::error&)>;
+
+/// Finds the document at `key` in the cache, else in the store (filling the
+/// cache either way); `found` gets nullopt when there is none.
+void lookup(manager_pointer self, const config_key& key, found_handler found,
+            failure_handler failed) {
+  auto& st = self->state;
+  if (auto hit = st.cfg.cache->find(key)) {
+    found(*hit ? std::optional<config_record>{(*hit)->record} : std::nullopt);
+    return;
+  }
+  auto generation = st.cfg.cache->generation();
+  self->request(st.reader(), caf::infinite, atom::get_v, key)
+    .then(
+      [&st, generation, found](config_record& record) {
+        st.cfg.cache->fill(record, generation);
+        found(std::move(record));
+      },
+      [&st, key, generation, found, failed](caf::error& err) {
+        if (error_code(err) != ec::not_found)
+          return failed(err);
+        st.cfg.cache->fill_absent(key, generation);
+        found(std::nullopt);
+      });
+}
+
+config_key default_of(config_key key) {
+  key.endpoint_id.clear();
+  return key;
+}
+
+/// Announces `effective` to `endpoints`, if anybody listens.
+void announce(manager_pointer self, const config_record& effective,
+              std::vector<std::string> endpoints) {
+  const auto& events = self->state.cfg.events;
+  if (events && !endpoints.empty())
+    self->send(events, atom::publish_v, effective, std::move(endpoints));
+}
+
+void log_event_failure(caf::error& err) {
+  ECR_WARN("{}: cannot work out whom to notify: {}", config_manager_state::name,
+           render(err));
+}
+
+/// A14: after an upsert changed content, every endpoint whose effective
+/// configuration it is hears about it.
+void announce_upsert(manager_pointer self, const config_record& record) {
+  const auto& key = record.key;
+  if (!key.is_default())
+    return announce(self, record, {key.endpoint_id});
+  self
+    ->request(self->state.reader(), caf::infinite, atom::followers_v,
+              key.tenant_id, key.app_version, key.name)
+    .then(
+      [self, record](std::vector<std::string>& endpoints) {
+        announce(self, record, std::move(endpoints));
+      },
+      log_event_failure);
+}
+
+/// A14: after an endpoint's own configuration is deleted, the default of the
+/// same name (if any) is in force again.
+void announce_delete(manager_pointer self, const config_record& removed) {
+  if (removed.key.is_default())
+    return;
+  auto endpoint = removed.key.endpoint_id;
+  lookup(
+    self, default_of(removed.key),
+    [self, endpoint](std::optional<config_record> fallback) {
+      if (fallback)
+        announce(self, *fallback, {endpoint});
+    },
+    log_event_failure);
+}
+
+} // namespace
 
 caf::error validate(const config_manager_config& cfg) {
   if (!cfg.writer || cfg.readers.empty() || !cfg.cache)
@@ -19,9 +103,8 @@ const store_reader_actor& config_manager_state::reader() {
   return cfg.readers[next_reader++ % cfg.readers.size()];
 }
 
-config_manager_actor::behavior_type config_manager(
-  config_manager_actor::stateful_pointer<config_manager_state> self,
-  config_manager_config cfg) {
+config_manager_actor::behavior_type
+config_manager(manager_pointer self, config_manager_config cfg) {
   if (auto err = validate(cfg)) {
     self->quit(err);
     return config_manager_actor::behavior_type::make_empty_behavior();
@@ -33,37 +116,40 @@ config_manager_actor::behavior_type config_manager(
                 const precondition& pre) -> caf::result<put_result> {
       auto promise = self->make_response_promise<put_result>();
       self
-        ->request(st.cfg.writer, caf::infinite, atom::put_v, key,
-                  content, pre, make_uuid_v4(), now_ms())
+        ->request(st.cfg.writer, caf::infinite, atom::put_v, key, content, pre,
+                  make_uuid_v4(), now_ms())
         .then(
-          [&st, promise](put_result& result) mutable {
-            if (result.changed)
+          [self, &st, promise](put_result& result) mutable {
+            if (result.changed) {
               st.cfg.cache->put(result.record);
+              announce_upsert(self, result.record);
+            }
             promise.deliver(std::move(result));
           },
           [promise](caf::error& err) mutable { promise.deliver(err); });
       return promise;
     },
-    [self, &st](atom::get, const config_key& key) -> caf::result<config_record> {
+    [self](atom::get, const config_key& key) -> caf::result<config_record> {
       auto promise = self->make_response_promise<config_record>();
-      auto generation = st.cfg.cache->generation();
-      self->request(st.reader(), caf::infinite, atom::get_v, key)
-        .then(
-          [&st, promise, generation](config_record& record) mutable {
-            st.cfg.cache->fill(record, generation);
-            promise.deliver(std::move(record));
-          },
-          [promise](caf::error& err) mutable { promise.deliver(err); });
+      lookup(
+        self, key,
+        [promise](std::optional<config_record> record) mutable {
+          if (record)
+            promise.deliver(std::move(*record));
+          else
+            promise.deliver(make_error(ec::not_found, "configuration not found"));
+        },
+        [promise](caf::error& err) mutable { promise.deliver(err); });
       return promise;
     },
     [self, &st](atom::erase, const config_key& key,
                 const precondition& pre) -> caf::result<config_record> {
       auto promise = self->make_response_promise<config_record>();
-      self
-        ->request(st.cfg.writer, caf::infinite, atom::erase_v, key, pre)
+      self->request(st.cfg.writer, caf::infinite, atom::erase_v, key, pre)
         .then(
-          [&st, promise](config_record& removed) mutable {
+          [self, &st, promise](config_record& removed) mutable {
             st.cfg.cache->erase(removed.key);
+            announce_delete(self, removed);
             promise.deliver(std::move(removed));
           },
           [promise](caf::error& err) mutable { promise.deliver(err); });
@@ -71,6 +157,52 @@ config_manager_actor::behavior_type config_manager(
     },
     [self, &st](atom::list, const config_key& scope) {
       return self->delegate(st.reader(), atom::list_v, scope);
+    },
+    [self](atom::resolve, const config_key& key) -> caf::result<config_record> {
+      auto promise = self->make_response_promise<config_record>();
+      auto failed = [promise](caf::error& err) mutable { promise.deliver(err); };
+      lookup(
+        self, key,
+        [self, key, promise, failed](std::optional<config_record> own) mutable {
+          if (own) {
+            promise.deliver(std::move(*own));
+            return;
+          }
+          lookup(
+            self, default_of(key),
+            [promise](std::optional<config_record> fallback) mutable {
+              if (fallback)
+                promise.deliver(std::move(*fallback));
+              else
+                promise.deliver(
+                  make_error(ec::not_found, "no configuration is in force"));
+            },
+            failed);
+        },
+        failed);
+      return promise;
+    },
+    [self, &st](atom::confirm, const status_record& confirmation) {
+      return self->delegate(st.cfg.writer, atom::confirm_v, confirmation, false,
+                            now_ms());
+    },
+    [self, &st](atom::purge, const std::string& tenant_id,
+                const std::string& endpoint_id) -> caf::result<uint64_t> {
+      auto promise = self->make_response_promise<uint64_t>();
+      self
+        ->request(st.cfg.writer, caf::infinite, atom::purge_v, tenant_id,
+                  endpoint_id)
+        .then(
+          [&st, promise](uint64_t removed) mutable {
+            // Purges are rare; forgetting everything is simplest and safe.
+            st.cfg.cache->clear();
+            promise.deliver(removed);
+          },
+          [promise](caf::error& err) mutable { promise.deliver(err); });
+      return promise;
+    },
+    [self, &st](atom::list, const status_query& query) {
+      return self->delegate(st.reader(), atom::list_v, query);
     },
   };
 }

@@ -3,8 +3,9 @@
 #include "actors/actors.hpp"
 #include "core/config_cache.hpp"
 
-#include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace ecr {
@@ -13,6 +14,8 @@ struct config_manager_config {
   store_writer_actor writer;
   std::vector<store_reader_actor> readers;
   std::shared_ptr<config_cache> cache;
+  /// Announces changed effective configurations; none when unset.
+  event_publisher_actor events;
 };
 
 caf::error validate(const config_manager_config& cfg);

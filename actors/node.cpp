@@ -2,7 +2,10 @@
 
 #include "actors/add_message_types.hpp"
 #include "actors/config_manager.hpp"
+#include "actors/status_recorder.hpp"
 #include "actors/store_actors.hpp"
+#include "messaging/event_publisher.hpp"
+#include "messaging/nats_client.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/config_cache.hpp"
@@ -34,6 +37,14 @@ void request_stop_after_failure() {
   kill(getpid(), SIGTERM);
 }
 
+/// NATS readiness; "disabled" counts as up when the node runs without it.
+component_health messaging_health(const node_state& st) {
+  if (!st.nats)
+    return {"nats", true, "disabled"};
+  auto up = st.nats->connected();
+  return {"nats", up, up ? "UP" : "not connected"};
+}
+
 } // namespace
 
 caf::error validate(const node_config& cfg) {
@@ -58,14 +69,39 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   for (auto& reader_store : cfg->reader_stores)
     st.readers.push_back(
       self->spawn<caf::detached>(store_reader, std::move(reader_store)));
-  st.config_manager = self->spawn(
-    config_manager, config_manager_config{st.writer, st.readers, cfg->cache});
+  st.recorder = self->spawn(status_recorder, status_recorder_config{st.writer});
+  st.nats = cfg->nats;
+  if (st.nats)
+    st.events = self->spawn(event_publisher,
+                            event_publisher_config{st.nats,
+                                                   cfg->messaging.instance_name,
+                                                   cfg->replica_id});
+  st.config_manager = self->spawn(config_manager,
+                                  config_manager_config{st.writer, st.readers,
+                                                        cfg->cache, st.events});
+  if (st.nats) {
+    auto messaging = cfg->messaging;
+    messaging.nats = st.nats;
+    messaging.cache = cfg->cache;
+    messaging.config_manager = st.config_manager;
+    messaging.recorder = st.recorder;
+    auto cdtp = std::make_shared<cdtp_service>(std::move(messaging));
+    st.inbound = self->spawn(inbound, cdtp);
+    if (auto err = subscribe_inbound(cdtp, st.inbound))
+      ECR_ERROR("{}: cannot subscribe: {}", node_state::name, render(err));
+  }
   st.gateway = self->spawn(gateway_bridge);
-  self->monitor(st.writer);
+  for (const auto& component :
+       std::vector<caf::actor_addr>{st.writer.address(), st.recorder.address(),
+                                    st.config_manager.address(),
+                                    st.gateway.address()})
+    self->monitor(component);
   for (const auto& reader : st.readers)
     self->monitor(reader);
-  self->monitor(st.config_manager);
-  self->monitor(st.gateway);
+  if (st.nats) {
+    self->monitor(st.events);
+    self->monitor(st.inbound);
+  }
   self->set_down_handler([self](const caf::down_msg& msg) {
     if (self->state.stopping)
       return;
@@ -79,7 +115,12 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     auto& st = self->state;
     st.stopping = true;
     self->send_exit(st.gateway, msg.reason);
+    if (st.inbound)
+      self->send_exit(st.inbound, msg.reason);
     self->send_exit(st.config_manager, msg.reason);
+    if (st.events)
+      self->send_exit(st.events, msg.reason);
+    self->send_exit(st.recorder, msg.reason);
     for (const auto& reader : st.readers)
       self->send_exit(reader, msg.reason);
     self->send_exit(st.writer, msg.reason);
@@ -92,12 +133,14 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       self->request(self->state.readers.front(), std::chrono::seconds{5},
                     atom::ping_v)
         .then(
-          [promise](component_health& storage) mutable {
-            promise.deliver(std::vector<component_health>{storage});
-          },
-          [promise](caf::error& err) mutable {
+          [self, promise](component_health& storage) mutable {
             promise.deliver(std::vector<component_health>{
-              {"storage", false, to_string(err)}});
+              storage, messaging_health(self->state)});
+          },
+          [self, promise](caf::error& err) mutable {
+            promise.deliver(std::vector<component_health>{
+              {"storage", false, to_string(err)},
+              messaging_health(self->state)});
           });
       return promise;
     },
@@ -106,6 +149,32 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       return {self->state.config_manager, self->state.gateway};
     },
   };
+}
+
+caf::expected<std::shared_ptr<nats_client>>
+connect_messaging(const settings& cfg, node_config& ncfg) {
+  nats_settings connection{cfg.nats.urls, cfg.nats.username,
+                           cfg.nats.password, cfg.service.replica_id,
+                           cfg.nats.reconnect_buffer_bytes};
+  auto urls = cfg.nats.urls;
+  auto client = nats_client::connect(connection, [urls](bool connected) {
+    if (connected)
+      ECR_INFO("nats: connected");
+    else
+      ECR_WARN("nats: disconnected from {}; reconnecting", urls.front());
+  });
+  if (!client)
+    return client.error();
+  ncfg.nats = *client;
+  ncfg.replica_id = cfg.service.replica_id;
+  auto& messaging = ncfg.messaging;
+  messaging.tenant_id = cfg.service.default_tenant;
+  messaging.instance_name = cfg.service.instance_name;
+  messaging.configuration_consumer = cfg.peers.configuration_consumer;
+  messaging.endpoint_register = cfg.peers.endpoint_register;
+  messaging.tenant_manager = cfg.peers.tenant_manager;
+  messaging.max_payload_bytes = cfg.nats.max_payload_bytes;
+  return client;
 }
 
 void configure_actor_system(caf::actor_system_config& sys_cfg,
@@ -170,6 +239,11 @@ int run_service(const settings& cfg) {
     ECR_ERROR("cannot open the store: {}", error_message(ncfg.error()));
     return 1;
   }
+  auto nats = connect_messaging(cfg, **ncfg);
+  if (!nats) {
+    ECR_ERROR("cannot set up NATS: {}", error_message(nats.error()));
+    return 2;
+  }
 
   caf::actor_system_config sys_cfg;
   configure_actor_system(sys_cfg, cfg);
@@ -219,6 +293,8 @@ int run_service(const settings& cfg) {
       if (!server->shutdown(grace))
         ECR_WARN("{} requests were still in flight after the grace period",
                  server->in_flight());
+      // No new NATS deliveries once the actors begin to stop.
+      (*nats)->close();
       if (component_failed)
         exit_code = 1;
     }

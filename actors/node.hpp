@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "core/settings.hpp"
+#include "messaging/inbound.hpp"
 #include "storage/store.hpp"
 
 #include <caf/fwd.hpp>
@@ -13,6 +14,7 @@
 namespace ecr {
 
 class config_cache;
+class nats_client;
 
 /// What the NODE spawns, in order.
 struct node_config {
@@ -20,6 +22,13 @@ struct node_config {
   std::vector<store_ptr> reader_stores;
   std::shared_ptr<config_cache> cache;
   size_t group_commit_max = 512;
+  /// Messaging; without a NATS client the node runs REST only.
+  std::shared_ptr<nats_client> nats;
+  /// Subjects, tenant and limits of inbound messaging (the node fills in the
+  /// client, cache and actors).
+  inbound_config messaging;
+  /// Sent as originatorReplicaId in events.
+  std::string replica_id;
 };
 
 caf::error validate(const node_config& cfg);
@@ -31,17 +40,22 @@ struct node_state {
 
   store_writer_actor writer;
   std::vector<store_reader_actor> readers;
+  status_recorder_actor recorder;
+  event_publisher_actor events;
   config_manager_actor config_manager;
+  inbound_actor inbound;
   gateway_actor gateway;
+  std::shared_ptr<nats_client> nats;
   /// Set once shutdown began, so components going down are expected.
   bool stopping = false;
 
   static inline const char* name = "node";
 };
 
-/// The NODE: spawns storage (detached), the configuration manager and the
-/// gateway bridge in that order, monitors them, answers health queries, and
-/// on exit stops them in reverse order.
+/// The NODE: spawns storage (detached), the status recorder, the event
+/// publisher, the configuration manager, the inbound actor (subscribing its
+/// NATS subjects) and the gateway bridge in that order, monitors them,
+/// answers health queries, and on exit stops them in reverse order.
 node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                std::shared_ptr<node_config> cfg);
 
@@ -55,6 +69,11 @@ void configure_actor_system(caf::actor_system_config& sys_cfg,
 /// and gathers what the node spawns.
 caf::expected<std::shared_ptr<node_config>>
 make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache);
+
+/// Connects to NATS (in the background: an unreachable server is no error)
+/// and fills in the messaging part of `ncfg`.
+caf::expected<std::shared_ptr<nats_client>>
+connect_messaging(const settings& cfg, node_config& ncfg);
 
 /// Asks a running node for the components the REST API talks to.
 caf::expected<rest_api_config>

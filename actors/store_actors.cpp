@@ -88,6 +88,40 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
       return enqueue<config_record>(
         self, [=](store& db) { return db.delete_config(key, pre); });
     },
+    [self](atom::confirm, const status_record& confirmation, bool implicit,
+           int64_t now_ms) -> caf::result<status_record> {
+      return enqueue<status_record>(self, [=](store& db) {
+        return db.record_confirmation(confirmation, implicit, now_ms);
+      });
+    },
+    [self](atom::dispatch, const std::vector<status_record>& dispatches,
+           const std::vector<status_record>& implicit) -> caf::result<uint64_t> {
+      return enqueue<uint64_t>(self, [=](store& db) -> caf::expected<uint64_t> {
+        uint64_t applied = 0;
+        for (const auto& x : dispatches) {
+          auto result = db.record_dispatch(x, x.last_dispatched_ms);
+          if (!result)
+            return result.error();
+          ++applied;
+        }
+        // Unknown configIds are ignored (A13): not_found is no failure.
+        for (const auto& x : implicit) {
+          auto result = db.record_confirmation(x, true, x.last_confirmed_ms);
+          if (result)
+            ++applied;
+          else if (error_code(result.error()) != ec::not_found)
+            return result.error();
+        }
+        return applied;
+      });
+    },
+    [self](atom::purge, const std::string& tenant_id,
+           const std::string& endpoint_id) -> caf::result<uint64_t> {
+      return enqueue<uint64_t>(self, [=](store& db) {
+        return endpoint_id.empty() ? db.purge_tenant(tenant_id)
+                                   : db.purge_endpoint(tenant_id, endpoint_id);
+      });
+    },
     [self](atom::internal, atom::flush) { self->state.flush(); },
   };
 }
@@ -103,6 +137,15 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     [self](atom::list,
            const config_key& scope) -> caf::result<std::vector<config_record>> {
       return self->state.db->list_configs(scope);
+    },
+    [self](atom::list, const status_query& query) -> caf::result<status_page> {
+      return self->state.db->list_statuses(query);
+    },
+    [self](atom::followers, const std::string& tenant_id,
+           const std::string& app_version,
+           const std::string& name) -> caf::result<std::vector<std::string>> {
+      return self->state.db->endpoints_following_default(tenant_id,
+                                                         app_version, name);
     },
     [self](atom::ping) {
       auto err = self->state.db->ping();

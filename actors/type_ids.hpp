@@ -25,6 +25,22 @@ typename Inspector::result_type inspect(Inspector& f, component_health& x) {
   return f(caf::meta::type_name("component_health"), x.name, x.up, x.detail);
 }
 
+/// A CDTP configuration request (RFC 6) after decoding and validation:
+/// which configuration, what the consumer already has, where to answer.
+struct config_pull {
+  std::string correlation_id;
+  config_key key;
+  /// The configId the consumer reported; empty for none.
+  std::string known_config_id;
+  std::string reply_to;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, config_pull& x) {
+  return f(caf::meta::type_name("config_pull"), x.correlation_id, x.key,
+           x.known_config_id, x.reply_to);
+}
+
 } // namespace ecr
 
 CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
@@ -38,8 +54,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ecr, (ecr::status_page))
   CAF_ADD_TYPE_ID(ecr, (ecr::system_config_record))
   CAF_ADD_TYPE_ID(ecr, (ecr::component_health))
+  CAF_ADD_TYPE_ID(ecr, (ecr::config_pull))
   CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::config_record>))
   CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::component_health>))
+  CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::status_record>))
+  CAF_ADD_TYPE_ID(ecr, (std::vector<std::string>))
 
   CAF_ADD_ATOM(ecr, ecr::atom, get, "get")
   CAF_ADD_ATOM(ecr, ecr::atom, put, "put")
@@ -50,5 +69,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
   CAF_ADD_ATOM(ecr, ecr::atom, status, "status")
   CAF_ADD_ATOM(ecr, ecr::atom, ping, "ping")
   CAF_ADD_ATOM(ecr, ecr::atom, components, "components")
+  CAF_ADD_ATOM(ecr, ecr::atom, resolve, "resolve")
+  CAF_ADD_ATOM(ecr, ecr::atom, confirm, "confirm")
+  CAF_ADD_ATOM(ecr, ecr::atom, dispatch, "dispatch")
+  CAF_ADD_ATOM(ecr, ecr::atom, purge, "purge")
+  CAF_ADD_ATOM(ecr, ecr::atom, followers, "followers")
+  CAF_ADD_ATOM(ecr, ecr::atom, publish, "publish")
 
 CAF_END_TYPE_ID_BLOCK(ecr)

@@ -123,6 +123,111 @@ std::string render_message(std::string_view message) {
 }
 
 
+namespace {
+
+/// An ISO date, or null for "never" (0).
+void write_date(json_writer& out, int64_t epoch_ms) {
+  if (epoch_ms == 0)
+    out.Null();
+  else
+    write_string(out, iso8601_ms(epoch_ms));
+}
+
+void write_status(json_writer& out, const status_record& x) {
+  out.StartObject();
+  out.Key("configId");
+  write_string(out, x.config_id);
+  out.Key("endpointId");
+  write_string(out, x.endpoint_id);
+  out.Key("appVersionName");
+  write_string(out, x.app_version);
+  out.Key("status");
+  out.String(to_string(x.status));
+  out.Key("config");
+  if (x.content.empty())
+    out.Null();
+  else
+    write_string(out, x.content);
+  out.Key("lastDispatchedDate");
+  write_date(out, x.last_dispatched_ms);
+  out.Key("lastConfirmedDate");
+  write_date(out, x.last_confirmed_ms);
+  out.Key("confirmationStatusCode");
+  if (x.confirmation_code == 0)
+    out.Null();
+  else
+    out.Int(x.confirmation_code);
+  out.Key("confirmationReasonPhrase");
+  if (x.confirmation_code == 0)
+    out.Null();
+  else
+    write_string(out, x.confirmation_reason);
+  out.EndObject();
+}
+
+/// Spring's sort object; the pages are always sorted (by dispatch date).
+void write_sort(json_writer& out) {
+  out.StartObject();
+  out.Key("sorted");
+  out.Bool(true);
+  out.Key("unsorted");
+  out.Bool(false);
+  out.Key("empty");
+  out.Bool(false);
+  out.EndObject();
+}
+
+} // namespace
+
+std::string render_status_page(const status_page& page,
+                               const status_query& query) {
+  auto pages = query.size > 0 ? (page.total + query.size - 1) / query.size : 0;
+  auto count = static_cast<int64_t>(page.items.size());
+  rapidjson::StringBuffer buf;
+  json_writer out{buf};
+  out.StartObject();
+  out.Key("content");
+  out.StartArray();
+  for (const auto& item : page.items)
+    write_status(out, item);
+  out.EndArray();
+  out.Key("pageable");
+  out.StartObject();
+  out.Key("sort");
+  write_sort(out);
+  out.Key("offset");
+  out.Int64(query.page * query.size);
+  out.Key("pageNumber");
+  out.Int64(query.page);
+  out.Key("pageSize");
+  out.Int64(query.size);
+  out.Key("paged");
+  out.Bool(true);
+  out.Key("unpaged");
+  out.Bool(false);
+  out.EndObject();
+  out.Key("totalElements");
+  out.Int64(page.total);
+  out.Key("totalPages");
+  out.Int64(pages);
+  out.Key("last");
+  out.Bool(query.page + 1 >= pages);
+  out.Key("size");
+  out.Int64(query.size);
+  out.Key("number");
+  out.Int64(query.page);
+  out.Key("sort");
+  write_sort(out);
+  out.Key("numberOfElements");
+  out.Int64(count);
+  out.Key("first");
+  out.Bool(query.page == 0);
+  out.Key("empty");
+  out.Bool(count == 0);
+  out.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
 std::string render_health(bool up,
                           const std::vector<component_health>& parts) {
   rapidjson::StringBuffer buf;

@@ -11,6 +11,8 @@
 namespace ecr {
 
 struct component_health;
+struct status_page;
+struct status_query;
 
 /// Fully validates `text` as one JSON value of any type (UTF-8 checked) and
 /// returns it without insignificant whitespace; everything else, numbers
@@ -29,6 +31,10 @@ std::string render_config_list(const std::vector<config_record>& records);
 
 /// The error body `{"message": "<message>"}`.
 std::string render_message(std::string_view message);
+
+/// A Spring Data page of ConfigurationStatus items (spec 5.3) for `query`.
+std::string render_status_page(const status_page& page,
+                               const status_query& query);
 
 /// The health body: `{"status": "UP"|"DOWN", "components": {name: {status,
 /// details?}}}`; components may be empty (liveness).

@@ -9,6 +9,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <array>
+#include <charconv>
 #include <string_view>
 
 namespace ecr {
@@ -22,6 +23,7 @@ enum class route_id {
   endpoint_configs,
   default_config,
   default_configs,
+  statuses,
   health,
   health_ready,
   health_startup,
@@ -46,6 +48,7 @@ const std::vector<route>& route_table() {
      {"GET", "PUT", "DELETE"}},
     {route_id::default_configs, true, {"app-versions", "{}", "configurations"},
      {"GET"}},
+    {route_id::statuses, true, {"statuses"}, {"GET"}},
     {route_id::health, false, {"health"}, {"GET"}},
     {route_id::health_ready, false, {"health", "ready"}, {"GET"}},
     {route_id::health_startup, false, {"health", "startup"}, {"GET"}},
@@ -163,6 +166,19 @@ caf::expected<std::string> path_identifier(std::string_view raw,
   if (auto err = check_identifier(*decoded, what))
     return err;
   return decoded;
+}
+
+/// Parses a decimal number within [min, max].
+bool parse_count(const std::string& text, int64_t min, int64_t max,
+                 int64_t& out) {
+  int64_t value = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(),
+                                    value);
+  if (err != std::errc{} || end != text.data() + text.size() || value < min
+      || value > max)
+    return false;
+  out = value;
+  return true;
 }
 
 /// Entity tags of an If-Match / If-None-Match header: quotes and weak
@@ -315,6 +331,8 @@ public:
       case route_id::endpoint_configs:
       case route_id::default_configs:
         return handle_list(found, std::move(reply));
+      case route_id::statuses:
+        return handle_statuses(query, std::move(reply));
       case route_id::health:
       case route_id::health_startup:
         return run(std::move(reply), [](gateway_actor::pointer, http_reply r) {
@@ -426,6 +444,54 @@ private:
         return json_response(200, render_config_list(records));
       },
       atom::list_v, std::move(scope));
+  }
+
+  void handle_statuses(std::string_view query, http_reply reply) const {
+    auto parsed = status_query_of(query);
+    if (!parsed)
+      return reply(error_response(parsed.error()));
+    ask<status_page>(
+      cfg_.config_manager, std::move(reply),
+      [q = *parsed](status_page& page) {
+        return json_response(200, render_status_page(page, q));
+      },
+      atom::list_v, *parsed);
+  }
+
+  /// E7 parameters (A9): endpointId required; page >= 0; size 1..1000;
+  /// sort by lastDispatchedDate, descending unless asked otherwise.
+  caf::expected<status_query> status_query_of(std::string_view query) const {
+    status_query result;
+    result.tenant_id = cfg_.tenant_id;
+    auto text = [&](std::string_view name) { return query_param(query, name); };
+    auto endpoint = text("endpointId");
+    auto app_version = text("appVersionName");
+    auto config_id = text("configId");
+    auto page = text("page");
+    auto size = text("size");
+    auto sort = text("sort");
+    for (auto* value : {&endpoint, &app_version, &config_id, &page, &size, &sort})
+      if (!*value)
+        return value->error();
+    if (endpoint->empty())
+      return make_error(ec::invalid_argument,
+                        "the endpointId query parameter is required");
+    result.endpoint_id = std::move(*endpoint);
+    result.app_version = std::move(*app_version);
+    result.config_id = std::move(*config_id);
+    if (!page->empty() && !parse_count(*page, 0, 1'000'000'000, result.page))
+      return make_error(ec::invalid_argument,
+                        "page must be a whole number from 0");
+    if (!size->empty() && !parse_count(*size, 1, 1000, result.size))
+      return make_error(ec::invalid_argument,
+                        "size must be a whole number from 1 to 1000");
+    if (*sort == "lastDispatchedDate" || *sort == "lastDispatchedDate,asc")
+      result.ascending = true;
+    else if (!sort->empty() && *sort != "lastDispatchedDate,desc")
+      return make_error(ec::invalid_argument,
+                        "sort must be lastDispatchedDate,asc or "
+                        "lastDispatchedDate,desc");
+    return result;
   }
 
   /// Runs `job` on the gateway bridge.

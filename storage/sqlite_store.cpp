@@ -341,13 +341,16 @@ public:
   }
 
   caf::expected<std::vector<std::string>>
-  known_endpoints(const std::string& tenant_id,
-                  const std::string& app_version) override {
+  endpoints_following_default(const std::string& tenant_id,
+                              const std::string& app_version,
+                              const std::string& name) override {
     auto q = prepare("SELECT endpoint_id FROM configs WHERE tenant_id = ?1 AND "
                      "app_version = ?2 AND endpoint_id <> '' UNION SELECT "
                      "endpoint_id FROM statuses WHERE tenant_id = ?1 AND "
-                     "app_version = ?2 ORDER BY 1");
-    q.bind(tenant_id, app_version);
+                     "app_version = ?2 EXCEPT SELECT endpoint_id FROM configs "
+                     "WHERE tenant_id = ?1 AND app_version = ?2 AND name = ?3 "
+                     "ORDER BY 1");
+    q.bind(tenant_id, app_version, name);
     return collect(q, [](const query& row) { return row.text(0); });
   }
 

@@ -59,10 +59,13 @@ public:
   virtual caf::expected<config_record>
   delete_config(const config_key& key, const precondition& pre) = 0;
 
-  /// Endpoints known for an app version: those with a configuration or a
-  /// status record, sorted.
+  /// Endpoints that follow the app version's default named `name`: known
+  /// for the app version (a configuration or a status record) and without a
+  /// configuration of their own of that name; sorted (A14).
   virtual caf::expected<std::vector<std::string>>
-  known_endpoints(const std::string& tenant_id, const std::string& app_version)
+  endpoints_following_default(const std::string& tenant_id,
+                              const std::string& app_version,
+                              const std::string& name)
     = 0;
 
   // -- delivery statuses (A9, A13) -------------------------------------------

@@ -1,5 +1,5 @@
 // Contract of the configuration methods: put_config, get_config,
-// list_configs, delete_config, known_endpoints.
+// list_configs, delete_config, endpoints_following_default.
 
 #include "tests/unit/store_contract.hpp"
 
@@ -197,9 +197,9 @@ TEST_P(config_contract, delete_with_an_admitting_precondition_removes) {
   EXPECT_TRUE(fails_with(ec::not_found, writer().get_config(key)));
 }
 
-// -- known_endpoints --------------------------------------------------------------
+// -- endpoints_following_default --------------------------------------------------
 
-TEST_P(config_contract, known_endpoints_come_from_configs_and_statuses) {
+TEST_P(config_contract, endpoints_following_a_default_are_known_without_their_own) {
   put(endpoint_key("ep-b"), content_a, "id-b", 1000);
   put(endpoint_key("ep-a", "v1", "other"), content_a, "id-a", 1000);
   dispatch(status_of("ep-a", "id-a"), 1000);
@@ -211,9 +211,15 @@ TEST_P(config_contract, known_endpoints_come_from_configs_and_statuses) {
   put(endpoint_key("ep-f", "v1", default_config_name, tenant_2), content_a,
       "id-f", 1000);
   dispatch(status_of("ep-g", "id-g", "v1", tenant_2), 1000);
-  EXPECT_EQ(ok(writer().known_endpoints(tenant_1, "v1")),
-            (std::vector<std::string>{"ep-a", "ep-b", "ep-c"}));
-  EXPECT_TRUE(ok(writer().known_endpoints(tenant_1, "v3")).empty());
+  // ep-b has its own "default"; ep-a only its own "other".
+  EXPECT_EQ(ok(writer().endpoints_following_default(tenant_1, "v1",
+                                                    default_config_name)),
+            (std::vector<std::string>{"ep-a", "ep-c"}));
+  EXPECT_EQ(ok(writer().endpoints_following_default(tenant_1, "v1", "other")),
+            (std::vector<std::string>{"ep-b", "ep-c"}));
+  EXPECT_TRUE(
+    ok(writer().endpoints_following_default(tenant_1, "v3", default_config_name))
+      .empty());
 }
 
 } // namespace

@@ -97,7 +97,7 @@ TEST_P(purge_contract, purge_endpoint_removes_only_that_endpoint) {
   EXPECT_EQ(endpoint_records(tenant_2, "ep-1"), per_endpoint);
   EXPECT_EQ(endpoint_records(tenant_2, "ep-2"), per_endpoint);
   EXPECT_EQ(tenant_wide_records(tenant_2), per_tenant_wide);
-  EXPECT_EQ(ok(writer().known_endpoints(tenant_1, "v1")),
+  EXPECT_EQ(ok(writer().endpoints_following_default(tenant_1, "v1", "no-such-name")),
             std::vector<std::string>{"ep-2"});
 }
 
@@ -114,7 +114,7 @@ TEST_P(purge_contract, purge_tenant_removes_only_that_tenant) {
   EXPECT_EQ(endpoint_records(tenant_1, "ep-1"), 0);
   EXPECT_EQ(endpoint_records(tenant_1, "ep-2"), 0);
   EXPECT_EQ(tenant_wide_records(tenant_1), 0);
-  EXPECT_TRUE(ok(writer().known_endpoints(tenant_1, "v1")).empty());
+  EXPECT_TRUE(ok(writer().endpoints_following_default(tenant_1, "v1", "no-such-name")).empty());
   EXPECT_EQ(endpoint_records(tenant_2, "ep-1"), per_endpoint);
   EXPECT_EQ(endpoint_records(tenant_2, "ep-2"), per_endpoint);
   EXPECT_EQ(tenant_wide_records(tenant_2), per_tenant_wide);

@@ -1,0 +1,59 @@
+#include "messaging/event_publisher.hpp"
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "messaging/avro.hpp"
+#include "messaging/nats_client.hpp"
+#include "messaging/subjects.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+namespace ecr {
+
+caf::error validate(const event_publisher_config& cfg) {
+  if (!cfg.nats || cfg.instance_name.empty())
+    return make_error(ec::invalid_configuration,
+                      "event publisher needs a NATS client and an instance");
+  return {};
+}
+
+event_publisher_actor::behavior_type event_publisher(
+  event_publisher_actor::stateful_pointer<event_publisher_state> self,
+  event_publisher_config cfg) {
+  if (auto err = validate(cfg)) {
+    self->quit(err);
+    return event_publisher_actor::behavior_type::make_empty_behavior();
+  }
+  self->state.cfg = std::move(cfg);
+  return {
+    [self](atom::publish, const config_record& effective,
+           const std::vector<std::string>& endpoints) {
+      const auto& cfg = self->state.cfg;
+      auto subject = subjects::config_updated(cfg.instance_name,
+                                              effective.key.name);
+      avro::config_updated event;
+      event.app_version_name = effective.key.app_version;
+      event.config_id = effective.config_id;
+      event.content = effective.content;
+      event.originator_replica_id = cfg.replica_id;
+      for (const auto& endpoint : endpoints) {
+        event.correlation_id = make_uuid_v4();
+        event.timestamp = now_ms();
+        event.endpoint_id = endpoint;
+        if (auto err = cfg.nats->publish(subject, avro::encode(event)))
+          ECR_WARN("{}: config.updated for endpoint {} lost: {} "
+                   "[correlationId {}]",
+                   event_publisher_state::name, endpoint, render(err),
+                   event.correlation_id);
+        else
+          ECR_DEBUG("{}: config.updated {} for endpoint {} [correlationId {}]",
+                    event_publisher_state::name, effective.config_id, endpoint,
+                    event.correlation_id);
+      }
+    },
+  };
+}
+
+} // namespace ecr

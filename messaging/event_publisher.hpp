@@ -1,0 +1,37 @@
+#pragma once
+
+#include "actors/actors.hpp"
+
+#include <memory>
+#include <string>
+
+namespace ecr {
+
+class nats_client;
+
+struct event_publisher_config {
+  std::shared_ptr<nats_client> nats;
+  std::string instance_name;
+  /// Sent as originatorReplicaId.
+  std::string replica_id;
+};
+
+caf::error validate(const event_publisher_config& cfg);
+
+struct event_publisher_state {
+  // Not an aggregate: CAF 0.17 would try to build it from `self` (C++20
+  // parenthesized aggregate init).
+  event_publisher_state() = default;
+
+  event_publisher_config cfg;
+
+  static inline const char* name = "event-publisher";
+};
+
+/// Publishes one 6/CDTP ConfigUpdated per endpoint. While NATS is down the
+/// client buffers events up to its reconnect buffer (A24).
+event_publisher_actor::behavior_type event_publisher(
+  event_publisher_actor::stateful_pointer<event_publisher_state> self,
+  event_publisher_config cfg);
+
+} // namespace ecr

@@ -1,0 +1,264 @@
+#include "messaging/inbound.hpp"
+
+#include "core/clock.hpp"
+#include "core/config_cache.hpp"
+#include "core/error.hpp"
+#include "core/identifiers.hpp"
+#include "core/log.hpp"
+#include "messaging/avro.hpp"
+#include "messaging/nats_client.hpp"
+#include "messaging/subjects.hpp"
+
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace ecr {
+
+namespace {
+
+/// RFC 3: a message with a timeout expires `timeout` ms after `timestamp`.
+bool expired(int64_t timestamp, int64_t timeout) {
+  return timeout > 0 && timestamp + timeout < now_ms();
+}
+
+/// Decodes a message of type `T`, dropping (with a log line) what is too
+/// large, malformed or expired.
+template <class T>
+std::optional<T> accept(const nats_message& msg, size_t max_payload_bytes) {
+  auto decoded = avro::decode<T>(msg.payload, max_payload_bytes);
+  if (!decoded) {
+    ECR_WARN("inbound: dropped a message on {}: {}", msg.subject,
+             error_message(decoded.error()));
+    return std::nullopt;
+  }
+  if (expired(decoded->timestamp, decoded->timeout)) {
+    ECR_INFO("inbound: dropped an expired message on {} [correlationId {}]",
+             msg.subject, decoded->correlation_id);
+    return std::nullopt;
+  }
+  return std::move(*decoded);
+}
+
+/// A12: what makes a CDTP request unanswerable; empty when it is fine.
+std::string invalid_request(const avro::config_request& request) {
+  if (auto err = check_identifier(request.endpoint_id, "endpointId"))
+    return error_message(err);
+  if (auto err = check_identifier(request.app_version_name, "appVersionName"))
+    return error_message(err);
+  if (request.config_name)
+    if (auto err = check_config_name(*request.config_name))
+      return error_message(err);
+  return {};
+}
+
+} // namespace
+
+caf::error validate(const inbound_config& cfg) {
+  if (!cfg.nats || !cfg.cache || !cfg.config_manager || !cfg.recorder)
+    return make_error(ec::invalid_configuration,
+                      "inbound messaging needs NATS, the cache, the config "
+                      "manager and the status recorder");
+  return {};
+}
+
+cdtp_service::cdtp_service(inbound_config cfg) : cfg_(std::move(cfg)) {
+  // nop
+}
+
+std::optional<config_pull> cdtp_service::handle(const nats_message& msg) {
+  auto request = accept<avro::config_request>(msg, cfg_.max_payload_bytes);
+  if (!request)
+    return std::nullopt;
+  if (msg.reply.empty()) {
+    ECR_WARN("inbound: dropped a CDTP request without a reply subject "
+             "[correlationId {}]",
+             request->correlation_id);
+    return std::nullopt;
+  }
+  config_pull pull{request->correlation_id,
+                   {cfg_.tenant_id, request->endpoint_id,
+                    request->app_version_name,
+                    request->config_name.value_or(default_config_name)},
+                   request->config_id.value_or(""),
+                   msg.reply};
+  if (auto problem = invalid_request(*request); !problem.empty()) {
+    ECR_INFO("inbound: bad CDTP request: {} [correlationId {}]", problem,
+             pull.correlation_id);
+    fail(pull, 400, "Bad Request");
+    return std::nullopt;
+  }
+  if (!pull.known_config_id.empty()) {
+    // Implicit application (A13); the store ignores unknown configIds.
+    status_record applied;
+    applied.tenant_id = cfg_.tenant_id;
+    applied.endpoint_id = pull.key.endpoint_id;
+    applied.app_version = pull.key.app_version;
+    applied.config_id = pull.known_config_id;
+    applied.last_confirmed_ms = now_ms();
+    applied.confirmation_code = 200;
+    applied.confirmation_reason = "Implicitly applied";
+    caf::anon_send(cfg_.recorder, atom::confirm_v, std::move(applied));
+  }
+  // The effective configuration: the endpoint's own, else the default.
+  auto own = cfg_.cache->find(pull.key);
+  if (!own)
+    return pull;
+  if (*own) {
+    answer(pull, &(*own)->record);
+    return std::nullopt;
+  }
+  auto fallback_key = pull.key;
+  fallback_key.endpoint_id.clear();
+  auto fallback = cfg_.cache->find(fallback_key);
+  if (!fallback)
+    return pull;
+  answer(pull, *fallback ? &(*fallback)->record : nullptr);
+  return std::nullopt;
+}
+
+void cdtp_service::answer(const config_pull& pull,
+                          const config_record* effective) {
+  if (!effective)
+    return reply(pull.reply_to, pull.correlation_id, pull.key, 404,
+                 "Not Found", nullptr);
+  if (effective->config_id == pull.known_config_id)
+    return reply(pull.reply_to, pull.correlation_id, pull.key, 200,
+                 "Not Modified", nullptr);
+  reply(pull.reply_to, pull.correlation_id, pull.key, 200, "OK", effective);
+  status_record dispatched;
+  dispatched.tenant_id = cfg_.tenant_id;
+  dispatched.endpoint_id = pull.key.endpoint_id;
+  dispatched.app_version = pull.key.app_version;
+  dispatched.config_id = effective->config_id;
+  dispatched.content = effective->content;
+  dispatched.last_dispatched_ms = now_ms();
+  caf::anon_send(cfg_.recorder, atom::dispatch_v, std::move(dispatched));
+}
+
+void cdtp_service::fail(const config_pull& pull, int32_t status,
+                        const char* reason) {
+  reply(pull.reply_to, pull.correlation_id, pull.key, status, reason, nullptr);
+}
+
+void cdtp_service::reply(const std::string& reply_to,
+                         const std::string& correlation_id,
+                         const config_key& key, int32_t status,
+                         const char* reason, const config_record* content) {
+  avro::config_response response;
+  response.correlation_id = correlation_id;
+  response.timestamp = now_ms();
+  response.app_version_name = key.app_version;
+  response.endpoint_id = key.endpoint_id;
+  if (content) {
+    response.config_id = content->config_id;
+    response.content = content->content;
+  }
+  response.status_code = status;
+  response.reason_phrase = reason;
+  if (auto err = cfg_.nats->publish(reply_to, avro::encode(response)))
+    ECR_WARN("inbound: CDTP response lost: {} [correlationId {}]",
+             render(err), correlation_id);
+}
+
+inbound_actor::behavior_type
+inbound(inbound_actor::stateful_pointer<inbound_state> self,
+        std::shared_ptr<cdtp_service> cdtp) {
+  if (auto err = validate(cdtp->config())) {
+    self->quit(err);
+    return inbound_actor::behavior_type::make_empty_behavior();
+  }
+  self->state.cdtp = std::move(cdtp);
+  const auto& manager = self->state.cdtp->config().config_manager;
+  return {
+    [self, manager](config_pull& pull) {
+      self->request(manager, caf::infinite, atom::resolve_v, pull.key)
+        .then(
+          [self, pull](config_record& effective) {
+            self->state.cdtp->answer(pull, &effective);
+          },
+          [self, pull](caf::error& err) {
+            if (error_code(err) == ec::not_found)
+              return self->state.cdtp->answer(pull, nullptr);
+            ECR_ERROR("inbound: cannot resolve a configuration: {} "
+                      "[correlationId {}]",
+                      render(err), pull.correlation_id);
+            self->state.cdtp->fail(pull, 500, "Internal Server Error");
+          });
+    },
+    [self, manager](atom::confirm, status_record& confirmation) {
+      self->request(manager, caf::infinite, atom::confirm_v, confirmation)
+        .then([](status_record&) {},
+              [confirmation](caf::error& err) {
+                ECR_WARN("inbound: confirmation of {} for endpoint {} not "
+                         "recorded: {}",
+                         confirmation.config_id, confirmation.endpoint_id,
+                         render(err));
+              });
+    },
+    [self, manager](atom::purge, const std::string& tenant_id,
+                    const std::string& endpoint_id) {
+      self
+        ->request(manager, caf::infinite, atom::purge_v, tenant_id,
+                  endpoint_id)
+        .then(
+          [tenant_id, endpoint_id](uint64_t removed) {
+            ECR_INFO("inbound: purged {} records of {} {}", removed,
+                     endpoint_id.empty() ? "tenant" : "endpoint",
+                     endpoint_id.empty() ? tenant_id : endpoint_id);
+          },
+          [tenant_id, endpoint_id](caf::error& err) {
+            ECR_WARN("inbound: purge of {}/{} failed: {}", tenant_id,
+                     endpoint_id, render(err));
+          });
+    },
+  };
+}
+
+caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
+                             inbound_actor target) {
+  const auto& cfg = cdtp->config();
+  auto& nats = *cfg.nats;
+  const auto& group = cfg.instance_name;
+  auto max = cfg.max_payload_bytes;
+  auto tenant = cfg.tenant_id;
+  if (auto err = nats.subscribe(subjects::cdtp_request(cfg.instance_name),
+                                group, [cdtp, target](nats_message&& msg) {
+                                  if (auto pull = cdtp->handle(msg))
+                                    caf::anon_send(target, std::move(*pull));
+                                }))
+    return err;
+  if (auto err = nats.subscribe(
+        subjects::config_applied(cfg.configuration_consumer), group,
+        [target, max, tenant](nats_message&& msg) {
+          auto event = accept<avro::config_applied>(msg, max);
+          if (!event)
+            return;
+          status_record confirmation;
+          confirmation.tenant_id = tenant;
+          confirmation.endpoint_id = event->endpoint_id;
+          confirmation.app_version = event->app_version_name;
+          confirmation.config_id = event->config_id;
+          confirmation.confirmation_code = event->status_code;
+          confirmation.confirmation_reason = event->reason_phrase.value_or("");
+          caf::anon_send(target, atom::confirm_v, std::move(confirmation));
+        }))
+    return err;
+  if (auto err = nats.subscribe(
+        subjects::endpoint_unregistered(cfg.endpoint_register), group,
+        [target, max, tenant](nats_message&& msg) {
+          auto event = accept<avro::endpoint_unregistered_event>(msg, max);
+          if (event && !event->endpoint_id.empty())
+            caf::anon_send(target, atom::purge_v, tenant, event->endpoint_id);
+        }))
+    return err;
+  return nats.subscribe(subjects::tenant_unregistered(cfg.tenant_manager),
+                        group, [target, max](nats_message&& msg) {
+                          auto event
+                            = accept<avro::tenant_unregistered_event>(msg, max);
+                          if (event && !event->tenant_id.empty())
+                            caf::anon_send(target, atom::purge_v,
+                                           event->tenant_id, std::string{});
+                        });
+}
+
+} // namespace ecr

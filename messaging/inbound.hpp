@@ -1,0 +1,82 @@
+#pragma once
+
+#include "actors/actors.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ecr {
+
+class config_cache;
+class nats_client;
+struct nats_message;
+
+struct inbound_config {
+  std::shared_ptr<nats_client> nats;
+  std::shared_ptr<config_cache> cache;
+  config_manager_actor config_manager;
+  status_recorder_actor recorder;
+  /// Tenant of every record while multitenancy is off.
+  std::string tenant_id = "kaa";
+  std::string instance_name = "ecr";
+  std::string configuration_consumer = "cmx";
+  std::string endpoint_register = "epr";
+  std::string tenant_manager = "*";
+  /// Larger payloads are dropped before decoding.
+  size_t max_payload_bytes = 1024 * 1024;
+};
+
+caf::error validate(const inbound_config& cfg);
+
+/// Answers 6/CDTP configuration requests (decisions A10-A13). NATS delivery
+/// threads call `handle`, which answers from the read cache when it can; the
+/// INBOUND actor resolves the rest and calls `answer`.
+class cdtp_service {
+public:
+  explicit cdtp_service(inbound_config cfg);
+
+  /// Decodes, validates and answers one request if the cache allows; returns
+  /// the pull the inbound actor must resolve otherwise. Drops (and logs)
+  /// undecodable, oversize and expired requests.
+  std::optional<config_pull> handle(const nats_message& msg);
+
+  /// Answers with the effective configuration (nullptr: none is in force)
+  /// and records the dispatch.
+  void answer(const config_pull& pull, const config_record* effective);
+
+  /// Answers that the request could not be served.
+  void fail(const config_pull& pull, int32_t status, const char* reason);
+
+  const inbound_config& config() const noexcept {
+    return cfg_;
+  }
+
+private:
+  void reply(const std::string& reply_to, const std::string& correlation_id,
+             const config_key& key, int32_t status, const char* reason,
+             const config_record* content);
+
+  inbound_config cfg_;
+};
+
+struct inbound_state {
+  // Not an aggregate: CAF 0.17 would try to build it from `self` (C++20
+  // parenthesized aggregate init).
+  inbound_state() = default;
+
+  std::shared_ptr<cdtp_service> cdtp;
+
+  static inline const char* name = "inbound";
+};
+
+inbound_actor::behavior_type
+inbound(inbound_actor::stateful_pointer<inbound_state> self,
+        std::shared_ptr<cdtp_service> cdtp);
+
+/// Subscribes every subject ECR consumes: CDTP requests, config.applied,
+/// endpoint and tenant unregistered events (queue group = instance name).
+caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
+                             inbound_actor target);
+
+} // namespace ecr

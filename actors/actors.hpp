@@ -23,6 +23,10 @@ using store_writer_actor = caf::typed_actor<
                   int64_t>::with<put_result>,
   // Deletes a configuration under an If-Match; answers the removed record.
   caf::replies_to<atom::erase, config_key, precondition>::with<config_record>,
+  // Upserts one content at many keys (batch), each with a fresh configId if
+  // it changes, at one time.
+  caf::replies_to<atom::put, std::vector<config_key>, std::string,
+                  int64_t>::with<std::vector<put_result>>,
   // Records a delivery confirmation (implicit or explicit) at a time.
   caf::replies_to<atom::confirm, status_record, bool, int64_t>::with<
     status_record>,
@@ -56,6 +60,9 @@ using config_manager_actor = caf::typed_actor<
   // Upserts a configuration (minified content) under an If-Match.
   caf::replies_to<atom::put, config_key, std::string, precondition>::with<
     put_result>,
+  // Upserts one content at many keys (E5); answers how many changed.
+  caf::replies_to<atom::put, std::vector<config_key>, std::string>::with<
+    uint64_t>,
   // Reads one configuration.
   caf::replies_to<atom::get, config_key>::with<config_record>,
   // Deletes one configuration under an If-Match.

@@ -129,6 +129,26 @@ config_manager(manager_pointer self, config_manager_config cfg) {
           [promise](caf::error& err) mutable { promise.deliver(err); });
       return promise;
     },
+    [self, &st](atom::put, const std::vector<config_key>& keys,
+                const std::string& content) -> caf::result<uint64_t> {
+      auto promise = self->make_response_promise<uint64_t>();
+      self
+        ->request(st.cfg.writer, caf::infinite, atom::put_v, keys, content,
+                  now_ms())
+        .then(
+          [self, &st, promise](std::vector<put_result>& results) mutable {
+            uint64_t changed = 0;
+            for (const auto& result : results)
+              if (result.changed) {
+                ++changed;
+                st.cfg.cache->put(result.record);
+                announce_upsert(self, result.record);
+              }
+            promise.deliver(changed);
+          },
+          [promise](caf::error& err) mutable { promise.deliver(err); });
+      return promise;
+    },
     [self](atom::get, const config_key& key) -> caf::result<config_record> {
       auto promise = self->make_response_promise<config_record>();
       lookup(

@@ -1,6 +1,7 @@
 #include "actors/store_actors.hpp"
 
 #include "core/error.hpp"
+#include "core/ids.hpp"
 #include "core/log.hpp"
 
 #include <caf/exit_reason.hpp>
@@ -87,6 +88,23 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
            const precondition& pre) -> caf::result<config_record> {
       return enqueue<config_record>(
         self, [=](store& db) { return db.delete_config(key, pre); });
+    },
+    [self](atom::put, const std::vector<config_key>& keys,
+           const std::string& content,
+           int64_t now_ms) -> caf::result<std::vector<put_result>> {
+      return enqueue<std::vector<put_result>>(
+        self, [=](store& db) -> caf::expected<std::vector<put_result>> {
+          std::vector<put_result> results;
+          results.reserve(keys.size());
+          for (const auto& key : keys) {
+            auto result = db.put_config(key, content, precondition{},
+                                        make_uuid_v4(), now_ms);
+            if (!result)
+              return result.error();
+            results.push_back(std::move(*result));
+          }
+          return results;
+        });
     },
     [self](atom::confirm, const status_record& confirmation, bool implicit,
            int64_t now_ms) -> caf::result<status_record> {

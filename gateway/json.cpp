@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include <cctype>
+#include <optional>
 
 namespace ecr {
 
@@ -78,6 +79,124 @@ caf::expected<std::string> minify_json(std::string_view text) {
                         + simdjson::error_message(err));
   out.resize(size);
   return out;
+}
+
+namespace {
+
+/// Length of the JSON value at the start of minified `text`, which is
+/// known to be valid (strings skip escapes, containers nest).
+size_t value_length(std::string_view text) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+      else
+        continue;
+      if (depth == 0 && !in_string)
+        return i + 1;
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '{':
+      case '[':
+        ++depth;
+        break;
+      case '}':
+      case ']':
+        if (depth == 0)
+          return i;
+        if (--depth == 0)
+          return i + 1;
+        break;
+      case ',':
+        if (depth == 0)
+          return i;
+        break;
+      default:
+        break;
+    }
+  }
+  return text.size();
+}
+
+/// The raw text of member `name` of the minified top-level object `text`.
+std::optional<std::string_view> raw_member(std::string_view text,
+                                           std::string_view name) {
+  auto key = "\"" + std::string{name} + "\":";
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (depth == 1 && c == '"' && text.compare(i, key.size(), key) == 0) {
+      auto value = text.substr(i + key.size());
+      return value.substr(0, value_length(value));
+    }
+    if (c == '"')
+      in_string = true;
+    else if (c == '{' || c == '[')
+      ++depth;
+    else if (c == '}' || c == ']')
+      --depth;
+  }
+  return std::nullopt;
+}
+
+caf::error bad_batch(std::string reason) {
+  return make_error(ec::invalid_argument, "invalid batch body: " + reason);
+}
+
+} // namespace
+
+caf::expected<batch_request> parse_batch(std::string_view body) {
+  auto minified = minify_json(body);
+  if (!minified)
+    return minified.error();
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(*minified);
+  simdjson::dom::object root;
+  if (doc.get(root))
+    return bad_batch("the body must be a JSON object");
+  simdjson::dom::element endpoints;
+  if (root["endpoints"].get(endpoints))
+    return bad_batch("endpoints is required");
+  simdjson::dom::object by_version;
+  if (endpoints.get(by_version) || by_version.size() == 0)
+    return bad_batch("endpoints must be a non-empty object");
+  batch_request result;
+  for (auto [app_version, ids] : by_version) {
+    simdjson::dom::array list;
+    if (ids.get(list) || list.size() == 0)
+      return bad_batch("endpoints." + std::string{app_version}
+                       + " must be a non-empty array of endpoint IDs");
+    for (auto id : list) {
+      std::string_view text;
+      if (id.get(text))
+        return bad_batch("endpoints." + std::string{app_version}
+                         + " must hold strings only");
+      result.targets.emplace_back(app_version, text);
+    }
+  }
+  // The raw text, not a re-serialization: numbers keep their spelling.
+  auto payload = raw_member(*minified, "configPayload");
+  if (!payload || root["configPayload"].error())
+    return bad_batch("configPayload is required");
+  result.payload = std::string{*payload};
+  return result;
 }
 
 bool is_json_media_type(std::string_view content_type) {

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ecr {
@@ -18,6 +19,20 @@ struct status_query;
 /// returns it without insignificant whitespace; everything else, numbers
 /// included, stays byte-identical. Fails with `ec::invalid_argument`.
 caf::expected<std::string> minify_json(std::string_view text);
+
+/// A batch upsert body (E5, A16): one configuration for many endpoints.
+struct batch_request {
+  /// `configPayload`, minified, byte-identical otherwise.
+  std::string payload;
+  /// (appVersionName, endpointId) pairs, in body order.
+  std::vector<std::pair<std::string, std::string>> targets;
+};
+
+/// Parses `{"configPayload": <any JSON>, "endpoints": {"<appVersionName>":
+/// ["<endpointId>", …], …}}`: `configPayload` required, `endpoints` a
+/// non-empty object of non-empty arrays of strings. Identifiers are checked
+/// by the caller. Fails with `ec::invalid_argument` naming the problem.
+caf::expected<batch_request> parse_batch(std::string_view body);
 
 /// True for `application/json` and `application/*+json`, any parameters.
 bool is_json_media_type(std::string_view content_type);

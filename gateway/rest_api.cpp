@@ -24,6 +24,7 @@ enum class route_id {
   default_config,
   default_configs,
   statuses,
+  batch,
   health,
   health_ready,
   health_startup,
@@ -49,6 +50,7 @@ const std::vector<route>& route_table() {
     {route_id::default_configs, true, {"app-versions", "{}", "configurations"},
      {"GET"}},
     {route_id::statuses, true, {"statuses"}, {"GET"}},
+    {route_id::batch, true, {"endpoints", "batch"}, {"PUT"}},
     {route_id::health, false, {"health"}, {"GET"}},
     {route_id::health_ready, false, {"health", "ready"}, {"GET"}},
     {route_id::health_startup, false, {"health", "startup"}, {"GET"}},
@@ -166,6 +168,28 @@ caf::expected<std::string> path_identifier(std::string_view raw,
   if (auto err = check_identifier(*decoded, what))
     return err;
   return decoded;
+}
+
+/// The `name` query parameter (A2): `default` when missing or empty.
+caf::expected<std::string> config_name_of(std::string_view query) {
+  auto name = query_param(query, "name");
+  if (!name)
+    return make_error(ec::invalid_argument,
+                      "name: " + error_message(name.error()));
+  if (name->empty())
+    return std::string{default_config_name};
+  if (auto err = check_config_name(*name))
+    return err;
+  return name;
+}
+
+/// 415 unless the body is declared as JSON (A8).
+caf::error check_json_content_type(const http_request& req) {
+  auto content_type = req.header("content-type");
+  if (!content_type || !is_json_media_type(*content_type))
+    return make_error(ec::unsupported_media_type,
+                      "Content-Type must be application/json");
+  return {};
 }
 
 /// Parses a decimal number within [min, max].
@@ -333,6 +357,8 @@ public:
         return handle_list(found, std::move(reply));
       case route_id::statuses:
         return handle_statuses(query, std::move(reply));
+      case route_id::batch:
+        return handle_batch(req, query, std::move(reply));
       case route_id::health:
       case route_id::health_startup:
         return run(std::move(reply), [](gateway_actor::pointer, http_reply r) {
@@ -369,13 +395,10 @@ private:
     if (!app_version)
       return app_version.error();
     key.app_version = std::move(*app_version);
-    auto name = query_param(query, "name");
+    auto name = config_name_of(query);
     if (!name)
-      return make_error(ec::invalid_argument,
-                        "name: " + error_message(name.error()));
-    key.name = name->empty() ? default_config_name : std::move(*name);
-    if (auto err = check_config_name(key.name))
-      return err;
+      return name.error();
+    key.name = std::move(*name);
     return key;
   }
 
@@ -412,10 +435,8 @@ private:
           return res;
         },
         atom::erase_v, std::move(*key), if_match(req));
-    auto content_type = req.header("content-type");
-    if (!content_type || !is_json_media_type(*content_type))
-      return reply(
-        error_response(415, "Content-Type must be application/json"));
+    if (auto err = check_json_content_type(req))
+      return reply(error_response(err));
     auto content = minify_json(req.body);
     if (!content)
       return reply(error_response(content.error()));
@@ -444,6 +465,37 @@ private:
         return json_response(200, render_config_list(records));
       },
       atom::list_v, std::move(scope));
+  }
+
+  /// E5 (A16): everything is validated before anything is written; answers
+  /// `{"updated": n}` with the number of configurations that changed.
+  void handle_batch(const http_request& req, std::string_view query,
+                    http_reply reply) const {
+    auto name = config_name_of(query);
+    if (!name)
+      return reply(error_response(name.error()));
+    if (auto err = check_json_content_type(req))
+      return reply(error_response(err));
+    auto batch = parse_batch(req.body);
+    if (!batch)
+      return reply(error_response(batch.error()));
+    std::vector<config_key> keys;
+    keys.reserve(batch->targets.size());
+    for (auto& [app_version, endpoint] : batch->targets) {
+      for (auto [value, what] : {std::pair{&app_version, "appVersionName"},
+                                 std::pair{&endpoint, "endpointId"}})
+        if (auto err = check_identifier(*value, what))
+          return reply(error_response(err));
+      keys.push_back({cfg_.tenant_id, std::move(endpoint),
+                      std::move(app_version), *name});
+    }
+    ask<uint64_t>(
+      cfg_.config_manager, std::move(reply),
+      [](uint64_t changed) {
+        return json_response(200, "{\"updated\":" + std::to_string(changed)
+                                    + "}");
+      },
+      atom::put_v, std::move(keys), std::move(batch->payload));
   }
 
   void handle_statuses(std::string_view query, http_reply reply) const {

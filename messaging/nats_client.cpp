@@ -181,7 +181,9 @@ public:
     // Stop deliveries first: handlers must not run once we return.
     for (auto& slot : slots)
       natsSubscription_Unsubscribe(slot->subscription.get());
-    natsConnection_FlushTimeout(conn.get(), 1000);
+    // Sends what is buffered; pointless (and a full wait) when disconnected.
+    if (connected_)
+      natsConnection_FlushTimeout(conn.get(), 1000);
     natsConnection_Close(conn.get());
     slots.clear();
     conn.reset();

@@ -105,3 +105,47 @@ TEST(render_health, lists_components_and_details_when_down) {
 
 } // namespace
 } // namespace ecr
+
+namespace ecr {
+namespace {
+
+TEST(parse_batch, keeps_the_payload_text_and_lists_targets_in_order) {
+  auto batch = parse_batch(R"({ "endpoints": {"v1": ["a", "b"], "v2": ["c"]},
+                               "configPayload": {"x": [1.50, "}"], "y": null} })");
+  ASSERT_TRUE(batch) << error_message(batch.error());
+  EXPECT_EQ(batch->payload, R"({"x":[1.50,"}"],"y":null})");
+  using target = std::pair<std::string, std::string>;
+  EXPECT_EQ(batch->targets,
+            (std::vector<target>{{"v1", "a"}, {"v1", "b"}, {"v2", "c"}}));
+}
+
+TEST(parse_batch, accepts_any_json_value_as_payload) {
+  for (auto [payload, stored] :
+       std::vector<std::pair<std::string, std::string>>{
+         {"42", "42"}, {"\"s, }\"", "\"s, }\""}, {"[ 1 , 2 ]", "[1,2]"},
+         {"null", "null"}, {"true", "true"}}) {
+    auto batch = parse_batch(R"({"configPayload": )" + payload
+                             + R"(, "endpoints": {"v1": ["a"]}})");
+    ASSERT_TRUE(batch) << payload;
+    EXPECT_EQ(batch->payload, stored);
+  }
+}
+
+TEST(parse_batch, rejects_every_malformed_shape) {
+  for (auto body :
+       {R"([])", R"({"endpoints": {"v1": ["a"]}})", R"({"configPayload": 1})",
+        R"({"configPayload": 1, "endpoints": {}})",
+        R"({"configPayload": 1, "endpoints": []})",
+        R"({"configPayload": 1, "endpoints": {"v1": []}})",
+        R"({"configPayload": 1, "endpoints": {"v1": "a"}})",
+        R"({"configPayload": 1, "endpoints": {"v1": [1]}})",
+        R"({"configPayload": 1, "endpoints": {"v1": ["a"]}} trailing)",
+        R"({"nested": {"configPayload": 1}, "endpoints": {"v1": ["a"]}})"}) {
+    auto batch = parse_batch(body);
+    ASSERT_FALSE(batch) << body;
+    EXPECT_EQ(error_code(batch.error()), ec::invalid_argument);
+  }
+}
+
+} // namespace
+} // namespace ecr

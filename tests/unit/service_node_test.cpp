@@ -202,3 +202,50 @@ TEST_F(service_fixture, routes_resolve_under_both_base_paths_only) {
 
 } // namespace
 } // namespace ecr
+
+namespace ecr {
+namespace {
+
+TEST_F(service_fixture, batch_upserts_every_endpoint_and_counts_changes) {
+  ASSERT_EQ(call("PUT", "/api/v1/endpoints/b/app-versions/v1?name=n",
+                 R"({"k":1})")
+              .status,
+            200u);
+  auto res = call("PUT", "/ecr/api/v1/endpoints/batch?name=n",
+                  R"({"configPayload": {"k": 1},
+                      "endpoints": {"v1": ["a", "b"], "v2": ["c"]}})");
+  ASSERT_EQ(res.status, 200u) << res.body;
+  EXPECT_EQ(res.body, R"({"updated":2})"); // b already had this content
+  for (auto path : {"/api/v1/endpoints/a/app-versions/v1?name=n",
+                    "/api/v1/endpoints/b/app-versions/v1?name=n",
+                    "/api/v1/endpoints/c/app-versions/v2?name=n"}) {
+    auto get = call("GET", path);
+    ASSERT_EQ(get.status, 200u) << path;
+    EXPECT_NE(get.body.find(R"("config":"{\"k\":1}")"), std::string::npos);
+  }
+  EXPECT_EQ(call("GET", "/api/v1/endpoints/a/app-versions/v1").status, 404u);
+}
+
+TEST_F(service_fixture, a_batch_with_any_bad_part_writes_nothing) {
+  auto bad_id = std::string(257, 'x');
+  for (auto body : {std::string{R"({"endpoints": {"v1": ["a"]}})"},
+                    std::string{R"({"configPayload": 1, "endpoints": {"v1": []}})"},
+                    R"({"configPayload": 1, "endpoints": {"v1": ["a", ")"
+                      + bad_id + "\"]}}"}) {
+    auto res = call("PUT", "/api/v1/endpoints/batch", body);
+    EXPECT_EQ(res.status, 400u) << body;
+    EXPECT_NE(res.body.find("\"message\""), std::string::npos);
+  }
+  EXPECT_EQ(call("PUT", "/api/v1/endpoints/batch?name=bad!",
+                 R"({"configPayload": 1, "endpoints": {"v1": ["a"]}})")
+              .status,
+            400u);
+  EXPECT_EQ(call("PUT", "/api/v1/endpoints/batch", "{}",
+                 {{"content-type", "text/plain"}})
+              .status,
+            415u);
+  EXPECT_EQ(call("GET", "/api/v1/endpoints/a/app-versions/v1").status, 404u);
+}
+
+} // namespace
+} // namespace ecr

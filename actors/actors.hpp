@@ -97,6 +97,17 @@ using event_publisher_actor = caf::typed_actor<
   // The effective configuration now in force for these endpoints.
   caf::reacts_to<atom::publish, config_record, std::vector<std::string>>>;
 
+/// The FILTER RESOLVER: asks EPR over 20/EFMP which endpoints match a
+/// filter (A15).
+using filter_resolver_actor = caf::typed_actor<
+  // The matches of a filter; `ec::not_found` when EPR does not know it,
+  // `ec::timeout` without an answer in time, `ec::upstream_failure` else.
+  caf::replies_to<atom::resolve, std::string>::with<std::vector<config_key>>,
+  // An EPR answer (from a NATS delivery thread).
+  caf::reacts_to<filter_answer>,
+  // Gives up waiting for an answer (sent by the resolver to itself).
+  caf::reacts_to<atom::internal, atom::expire, std::string>>;
+
 /// The INBOUND actor: carries out what NATS delivery threads decoded, so
 /// that those threads never wait.
 using inbound_actor = caf::typed_actor<
@@ -117,9 +128,10 @@ using gateway_actor = caf::typed_actor<caf::reacts_to<gateway_job>>;
 using node_actor = caf::typed_actor<
   // Readiness of every component.
   caf::replies_to<atom::status>::with<std::vector<component_health>>,
-  // The components the HTTP gateway talks to.
-  caf::replies_to<atom::components>::with<config_manager_actor,
-                                          gateway_actor>>;
+  // The components the HTTP gateway talks to (an invalid resolver when the
+  // node runs without NATS).
+  caf::replies_to<atom::components>::with<config_manager_actor, gateway_actor,
+                                          filter_resolver_actor>>;
 
 /// Work for the gateway bridge. Carries a closure, so it never leaves the
 /// process.

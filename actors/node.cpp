@@ -5,6 +5,7 @@
 #include "actors/status_recorder.hpp"
 #include "actors/store_actors.hpp"
 #include "messaging/event_publisher.hpp"
+#include "messaging/filter_resolver.hpp"
 #include "messaging/nats_client.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -89,6 +90,11 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     st.inbound = self->spawn(inbound, cdtp);
     if (auto err = subscribe_inbound(cdtp, st.inbound))
       ECR_ERROR("{}: cannot subscribe: {}", node_state::name, render(err));
+    st.filters = self->spawn(
+      filter_resolver,
+      filter_resolver_config{st.nats, cfg->messaging.endpoint_register,
+                             cfg->replica_id, cfg->filter_timeout,
+                             cfg->messaging.max_payload_bytes});
   }
   st.gateway = self->spawn(gateway_bridge);
   for (const auto& component :
@@ -101,6 +107,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   if (st.nats) {
     self->monitor(st.events);
     self->monitor(st.inbound);
+    self->monitor(st.filters);
   }
   self->set_down_handler([self](const caf::down_msg& msg) {
     if (self->state.stopping)
@@ -115,6 +122,8 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     auto& st = self->state;
     st.stopping = true;
     self->send_exit(st.gateway, msg.reason);
+    if (st.filters)
+      self->send_exit(st.filters, msg.reason);
     if (st.inbound)
       self->send_exit(st.inbound, msg.reason);
     self->send_exit(st.config_manager, msg.reason);
@@ -145,8 +154,10 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       return promise;
     },
     [self](atom::components)
-      -> caf::result<config_manager_actor, gateway_actor> {
-      return {self->state.config_manager, self->state.gateway};
+      -> caf::result<config_manager_actor, gateway_actor,
+                     filter_resolver_actor> {
+      const auto& st = self->state;
+      return {st.config_manager, st.gateway, st.filters};
     },
   };
 }
@@ -167,6 +178,8 @@ connect_messaging(const settings& cfg, node_config& ncfg) {
     return client.error();
   ncfg.nats = *client;
   ncfg.replica_id = cfg.service.replica_id;
+  ncfg.filter_timeout
+    = std::chrono::milliseconds{cfg.peers.endpoint_register_timeout_ms};
   auto& messaging = ncfg.messaging;
   messaging.tenant_id = cfg.service.default_tenant;
   messaging.instance_name = cfg.service.instance_name;
@@ -211,9 +224,11 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
   caf::error err;
   self->request(supervisor, std::chrono::seconds{10}, atom::components_v)
     .receive(
-      [&](config_manager_actor& manager, gateway_actor& bridge) {
+      [&](config_manager_actor& manager, gateway_actor& bridge,
+          filter_resolver_actor& filters) {
         rest.config_manager = std::move(manager);
         rest.bridge = std::move(bridge);
+        rest.filters = std::move(filters);
       },
       [&](caf::error& failure) { err = std::move(failure); });
   if (err)

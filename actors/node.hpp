@@ -27,8 +27,10 @@ struct node_config {
   /// Subjects, tenant and limits of inbound messaging (the node fills in the
   /// client, cache and actors).
   inbound_config messaging;
-  /// Sent as originatorReplicaId in events.
+  /// Sent as originatorReplicaId in events; names the EFMP reply subject.
   std::string replica_id;
+  /// How long EPR may take to answer an EFMP request.
+  std::chrono::milliseconds filter_timeout{5000};
 };
 
 caf::error validate(const node_config& cfg);
@@ -44,6 +46,7 @@ struct node_state {
   event_publisher_actor events;
   config_manager_actor config_manager;
   inbound_actor inbound;
+  filter_resolver_actor filters;
   gateway_actor gateway;
   std::shared_ptr<nats_client> nats;
   /// Set once shutdown began, so components going down are expected.

@@ -41,6 +41,21 @@ typename Inspector::result_type inspect(Inspector& f, config_pull& x) {
            x.known_config_id, x.reply_to);
 }
 
+/// An EPR answer to an endpoint-list-by-filter request (20/EFMP).
+struct filter_answer {
+  std::string correlation_id;
+  int32_t status_code = 0;
+  std::string reason;
+  /// Endpoint and app version of each match (tenant and name left empty).
+  std::vector<config_key> endpoints;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, filter_answer& x) {
+  return f(caf::meta::type_name("filter_answer"), x.correlation_id,
+           x.status_code, x.reason, x.endpoints);
+}
+
 } // namespace ecr
 
 CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
@@ -55,6 +70,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ecr, (ecr::system_config_record))
   CAF_ADD_TYPE_ID(ecr, (ecr::component_health))
   CAF_ADD_TYPE_ID(ecr, (ecr::config_pull))
+  CAF_ADD_TYPE_ID(ecr, (ecr::filter_answer))
   CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::config_key>))
   CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::put_result>))
   CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::config_record>))
@@ -77,5 +93,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
   CAF_ADD_ATOM(ecr, ecr::atom, purge, "purge")
   CAF_ADD_ATOM(ecr, ecr::atom, followers, "followers")
   CAF_ADD_ATOM(ecr, ecr::atom, publish, "publish")
+  CAF_ADD_ATOM(ecr, ecr::atom, expire, "expire")
 
 CAF_END_TYPE_ID_BLOCK(ecr)

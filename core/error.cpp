@@ -18,6 +18,7 @@ constexpr std::array<const char*, static_cast<size_t>(ec::ec_count)> ec_names{
   "invalid_configuration",
   "unavailable",
   "timeout",
+  "upstream_failure",
 };
 
 static_assert(ec_names.back() != nullptr,

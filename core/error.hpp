@@ -32,6 +32,8 @@ enum class ec : uint8_t {
   unavailable,
   /// A dependency did not answer in time (504).
   timeout,
+  /// A dependency answered with a failure (502).
+  upstream_failure,
   /// Sentinel; keep last.
   ec_count,
 };

@@ -25,6 +25,7 @@ enum class route_id {
   default_configs,
   statuses,
   batch,
+  filter,
   health,
   health_ready,
   health_startup,
@@ -51,6 +52,7 @@ const std::vector<route>& route_table() {
      {"GET"}},
     {route_id::statuses, true, {"statuses"}, {"GET"}},
     {route_id::batch, true, {"endpoints", "batch"}, {"PUT"}},
+    {route_id::filter, true, {"endpoints", "filters", "{}"}, {"PUT"}},
     {route_id::health, false, {"health"}, {"GET"}},
     {route_id::health_ready, false, {"health", "ready"}, {"GET"}},
     {route_id::health_startup, false, {"health", "startup"}, {"GET"}},
@@ -259,6 +261,11 @@ http_response json_response(unsigned status, std::string body) {
   return res;
 }
 
+/// The answer to batch and filter upserts: how many configurations changed.
+http_response updated_response(uint64_t changed) {
+  return json_response(200, "{\"updated\":" + std::to_string(changed) + "}");
+}
+
 http_response error_response(unsigned status, std::string_view message) {
   return json_response(status, render_message(message));
 }
@@ -273,6 +280,7 @@ unsigned status_of(const caf::error& err) {
     case ec::unsupported_media_type: return 415;
     case ec::unavailable: return 503;
     case ec::timeout: return 504;
+    case ec::upstream_failure: return 502;
     default: return 500;
   }
 }
@@ -281,7 +289,7 @@ http_response error_response(const caf::error& err) {
   auto status = status_of(err);
   if (status == 504)
     return error_response(status, "the request timed out inside the service");
-  if (status >= 500) {
+  if (status == 500) {
     // Internal details go to the log, not to clients.
     ECR_ERROR("request failed: {}", render(err));
     return error_response(status, "internal error; see the service log");
@@ -359,6 +367,8 @@ public:
         return handle_statuses(query, std::move(reply));
       case route_id::batch:
         return handle_batch(req, query, std::move(reply));
+      case route_id::filter:
+        return handle_filter(req, found, query, std::move(reply));
       case route_id::health:
       case route_id::health_startup:
         return run(std::move(reply), [](gateway_actor::pointer, http_reply r) {
@@ -489,13 +499,44 @@ private:
       keys.push_back({cfg_.tenant_id, std::move(endpoint),
                       std::move(app_version), *name});
     }
-    ask<uint64_t>(
-      cfg_.config_manager, std::move(reply),
-      [](uint64_t changed) {
-        return json_response(200, "{\"updated\":" + std::to_string(changed)
-                                    + "}");
-      },
-      atom::put_v, std::move(keys), std::move(batch->payload));
+    ask<uint64_t>(cfg_.config_manager, std::move(reply), updated_response,
+                  atom::put_v, std::move(keys), std::move(batch->payload));
+  }
+
+  /// E6 (A15): EPR names the endpoints of the filter, then as batch.
+  void handle_filter(const http_request& req, const route_match& found,
+                     std::string_view query, http_reply reply) const {
+    auto filter_id = path_identifier(found.params[0], "filterId");
+    if (!filter_id)
+      return reply(error_response(filter_id.error()));
+    auto name = config_name_of(query);
+    if (!name)
+      return reply(error_response(name.error()));
+    if (auto err = check_json_content_type(req))
+      return reply(error_response(err));
+    auto content = minify_json(req.body);
+    if (!content)
+      return reply(error_response(content.error()));
+    if (!cfg_.filters)
+      return reply(error_response(503, "filters need NATS, which is off"));
+    run(std::move(reply),
+        [resolver = cfg_.filters, manager = cfg_.config_manager,
+         tenant = cfg_.tenant_id, filter = std::move(*filter_id),
+         name = std::move(*name), content = std::move(*content)](
+          gateway_actor::pointer self, const http_reply& r) {
+          self->request(resolver, caf::infinite, atom::resolve_v, filter)
+            .then(
+              [=](std::vector<config_key>& keys) {
+                for (auto& key : keys) {
+                  key.tenant_id = tenant;
+                  key.name = name;
+                }
+                self->request(manager, caf::infinite, atom::put_v, keys, content)
+                  .then([r](uint64_t changed) { r(updated_response(changed)); },
+                        [r](caf::error& err) { r(error_response(err)); });
+              },
+              [r](caf::error& err) { r(error_response(err)); });
+        });
   }
 
   void handle_statuses(std::string_view query, http_reply reply) const {

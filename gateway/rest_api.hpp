@@ -16,10 +16,12 @@ struct rest_api_config {
   std::shared_ptr<config_cache> cache;
   gateway_actor bridge;
   config_manager_actor config_manager;
+  /// Resolves filters for E6; invalid when the node runs without NATS.
+  filter_resolver_actor filters;
   node_actor node;
 };
 
-/// The HTTP handler of the REST API (routes E1-E4, D1-D4 under `/api/v1` and
+/// The HTTP handler of the REST API (routes E1-E7, D1-D4 under `/api/v1` and
 /// `/ecr/api/v1`) and the health routes. Runs on HTTP io threads: it parses
 /// and validates there, answers cached GETs directly, and hands everything
 /// else to the gateway bridge. Requests to actors carry no CAF timeout (CAF

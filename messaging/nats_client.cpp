@@ -178,6 +178,8 @@ public:
     }
     if (!conn)
       return;
+    // A deliberate close is no outage to report.
+    closing_ = true;
     // Stop deliveries first: handlers must not run once we return.
     for (auto& slot : slots)
       natsSubscription_Unsubscribe(slot->subscription.get());
@@ -187,7 +189,7 @@ public:
     natsConnection_Close(conn.get());
     slots.clear();
     conn.reset();
-    set_connected(false);
+    connected_ = false;
   }
 
 private:
@@ -197,7 +199,7 @@ private:
   };
 
   void set_connected(bool value) {
-    if (connected_.exchange(value) != value && on_state_)
+    if (connected_.exchange(value) != value && on_state_ && !closing_)
       on_state_(value);
   }
 
@@ -224,6 +226,7 @@ private:
 
   nats_state_handler on_state_;
   std::atomic<bool> connected_{false};
+  std::atomic<bool> closing_{false};
   std::shared_mutex mutex_;
   connection_ptr conn_;
   std::vector<std::unique_ptr<subscription_slot>> slots_;

@@ -35,4 +35,14 @@ inline std::string tenant_unregistered(const std::string& tenant_manager) {
   return "kaa.v1.events." + tenant_manager + ".tenant.lifecycle.unregistered";
 }
 
+/// 20/EFMP endpoint-list-by-filter requests to an EPR instance.
+inline std::string filter_request(const std::string& registry) {
+  return "kaa.v1.service." + registry + ".efmp.ep-list-by-filter-request";
+}
+
+/// Where EPR answers this replica's EFMP requests (RFC 3 replica subject).
+inline std::string filter_response(const std::string& replica_id) {
+  return "kaa.v1.replica." + replica_id + ".efmp.ep-list-by-filter-response";
+}
+
 } // namespace ecr::subjects

@@ -21,8 +21,9 @@ using store_writer_actor = caf::typed_actor<
   // use if the content changes, and the time of the write.
   caf::replies_to<atom::put, config_key, std::string, precondition, std::string,
                   int64_t>::with<put_result>,
-  // Deletes a configuration under an If-Match; answers the removed record.
-  caf::replies_to<atom::erase, config_key, precondition>::with<config_record>,
+  // Deletes a configuration under an If-Match; answers the removed record
+  // and the default now in force instead.
+  caf::replies_to<atom::erase, config_key, precondition>::with<erase_result>,
   // Upserts one content at many keys (batch), each with a fresh configId if
   // it changes, at one time.
   caf::replies_to<atom::put, std::vector<config_key>, std::string,
@@ -48,9 +49,6 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>,
   // One page of an endpoint's delivery statuses.
   caf::replies_to<atom::list, status_query>::with<status_page>,
-  // Endpoints following the default (tenant, app version, name).
-  caf::replies_to<atom::followers, std::string, std::string,
-                  std::string>::with<std::vector<std::string>>,
   // Checks that the store answers.
   caf::replies_to<atom::ping>::with<component_health>>;
 

@@ -54,40 +54,14 @@ void announce(manager_pointer self, const config_record& effective,
     self->send(events, atom::publish_v, effective, std::move(endpoints));
 }
 
-void log_event_failure(caf::error& err) {
-  ECR_WARN("{}: cannot work out whom to notify: {}", config_manager_state::name,
-           render(err));
-}
-
 /// A14: after an upsert changed content, every endpoint whose effective
-/// configuration it is hears about it.
-void announce_upsert(manager_pointer self, const config_record& record) {
-  const auto& key = record.key;
-  if (!key.is_default())
-    return announce(self, record, {key.endpoint_id});
-  self
-    ->request(self->state.reader(), caf::infinite, atom::followers_v,
-              key.tenant_id, key.app_version, key.name)
-    .then(
-      [self, record](std::vector<std::string>& endpoints) {
-        announce(self, record, std::move(endpoints));
-      },
-      log_event_failure);
-}
-
-/// A14: after an endpoint's own configuration is deleted, the default of the
-/// same name (if any) is in force again.
-void announce_delete(manager_pointer self, const config_record& removed) {
-  if (removed.key.is_default())
-    return;
-  auto endpoint = removed.key.endpoint_id;
-  lookup(
-    self, default_of(removed.key),
-    [self, endpoint](std::optional<config_record> fallback) {
-      if (fallback)
-        announce(self, *fallback, {endpoint});
-    },
-    log_event_failure);
+/// configuration it is hears about it (the writer listed a default's
+/// followers in the same transaction, so events follow the commit order).
+void announce_upsert(manager_pointer self, const put_result& result) {
+  const auto& key = result.record.key;
+  announce(self, result.record,
+           key.is_default() ? result.followers
+                            : std::vector<std::string>{key.endpoint_id});
 }
 
 } // namespace
@@ -122,7 +96,7 @@ config_manager(manager_pointer self, config_manager_config cfg) {
           [self, &st, promise](put_result& result) mutable {
             if (result.changed) {
               st.cfg.cache->put(result.record);
-              announce_upsert(self, result.record);
+              announce_upsert(self, result);
             }
             promise.deliver(std::move(result));
           },
@@ -142,7 +116,7 @@ config_manager(manager_pointer self, config_manager_config cfg) {
               if (result.changed) {
                 ++changed;
                 st.cfg.cache->put(result.record);
-                announce_upsert(self, result.record);
+                announce_upsert(self, result);
               }
             promise.deliver(changed);
           },
@@ -167,10 +141,12 @@ config_manager(manager_pointer self, config_manager_config cfg) {
       auto promise = self->make_response_promise<config_record>();
       self->request(st.cfg.writer, caf::infinite, atom::erase_v, key, pre)
         .then(
-          [self, &st, promise](config_record& removed) mutable {
-            st.cfg.cache->erase(removed.key);
-            announce_delete(self, removed);
-            promise.deliver(std::move(removed));
+          [self, &st, promise](erase_result& result) mutable {
+            st.cfg.cache->erase(result.removed.key);
+            // A14: the default of the same name is in force again.
+            if (result.has_fallback)
+              announce(self, result.fallback, {result.removed.key.endpoint_id});
+            promise.deliver(std::move(result.removed));
           },
           [promise](caf::error& err) mutable { promise.deliver(err); });
       return promise;

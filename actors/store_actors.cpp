@@ -41,6 +41,20 @@ caf::typed_response_promise<T> enqueue(Self* self, Op op) {
 
 } // namespace
 
+/// Adds, for a changed default, the endpoints now following it (A14).
+caf::expected<put_result> with_followers(store& db,
+                                         caf::expected<put_result> result) {
+  if (!result || !result->changed || !result->record.key.is_default())
+    return result;
+  const auto& key = result->record.key;
+  auto followers = db.endpoints_following_default(key.tenant_id,
+                                                  key.app_version, key.name);
+  if (!followers)
+    return followers.error();
+  result->followers = std::move(*followers);
+  return result;
+}
+
 caf::error validate(const store_writer_config& cfg) {
   if (cfg.max_batch == 0)
     return make_error(ec::invalid_configuration,
@@ -81,13 +95,32 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
            const precondition& pre, const std::string& new_config_id,
            int64_t now_ms) -> caf::result<put_result> {
       return enqueue<put_result>(self, [=](store& db) {
-        return db.put_config(key, content, pre, new_config_id, now_ms);
+        return with_followers(db,
+                              db.put_config(key, content, pre, new_config_id,
+                                            now_ms));
       });
     },
     [self](atom::erase, const config_key& key,
-           const precondition& pre) -> caf::result<config_record> {
-      return enqueue<config_record>(
-        self, [=](store& db) { return db.delete_config(key, pre); });
+           const precondition& pre) -> caf::result<erase_result> {
+      return enqueue<erase_result>(
+        self, [=](store& db) -> caf::expected<erase_result> {
+          auto removed = db.delete_config(key, pre);
+          if (!removed)
+            return removed.error();
+          erase_result result{std::move(*removed), false, {}};
+          if (key.is_default())
+            return result;
+          auto fallback_key = key;
+          fallback_key.endpoint_id.clear();
+          auto fallback = db.get_config(fallback_key);
+          if (fallback) {
+            result.has_fallback = true;
+            result.fallback = std::move(*fallback);
+          } else if (error_code(fallback.error()) != ec::not_found) {
+            return fallback.error();
+          }
+          return result;
+        });
     },
     [self](atom::put, const std::vector<config_key>& keys,
            const std::string& content,
@@ -158,12 +191,6 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     },
     [self](atom::list, const status_query& query) -> caf::result<status_page> {
       return self->state.db->list_statuses(query);
-    },
-    [self](atom::followers, const std::string& tenant_id,
-           const std::string& app_version,
-           const std::string& name) -> caf::result<std::vector<std::string>> {
-      return self->state.db->endpoints_following_default(tenant_id,
-                                                         app_version, name);
     },
     [self](atom::ping) {
       auto err = self->state.db->ping();

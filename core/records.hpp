@@ -73,11 +73,31 @@ struct put_result {
   bool changed = false;
   /// True when no record existed before.
   bool created = false;
+  /// For a changed default: the endpoints it is now in force for, read in
+  /// the same transaction as the write (A14), so announcements follow the
+  /// commit order. Filled by the store writer, not the store.
+  std::vector<std::string> followers;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, put_result& x) {
-  return f(caf::meta::type_name("put_result"), x.record, x.changed, x.created);
+  return f(caf::meta::type_name("put_result"), x.record, x.changed, x.created,
+           x.followers);
+}
+
+/// The outcome of a delete: what was removed and, for an endpoint's own
+/// configuration, the default of the same name now in force (if any), read
+/// in the same transaction.
+struct erase_result {
+  config_record removed;
+  bool has_fallback = false;
+  config_record fallback;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, erase_result& x) {
+  return f(caf::meta::type_name("erase_result"), x.removed, x.has_fallback,
+           x.fallback);
 }
 
 /// Delivery state of one configuration for one endpoint (decision A9).

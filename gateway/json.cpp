@@ -277,7 +277,8 @@ void write_status(json_writer& out, const status_record& x) {
   else
     out.Int(x.confirmation_code);
   out.Key("confirmationReasonPhrase");
-  if (x.confirmation_code == 0)
+  // The store keeps an absent reason phrase as empty text.
+  if (x.confirmation_code == 0 || x.confirmation_reason.empty())
     out.Null();
   else
     write_string(out, x.confirmation_reason);

@@ -279,7 +279,7 @@ public:
         return make_error(ec::precondition_failed,
                           "If-Match does not match the current configId");
       if (current && current->content == content)
-        return put_result{std::move(*current), false, false};
+        return put_result{std::move(*current), false, false, {}};
       config_record record{key, new_config_id, content,
                            current ? current->created_ms : now_ms, now_ms};
       auto q = prepare("INSERT INTO configs (tenant_id, endpoint_id, "
@@ -292,7 +292,7 @@ public:
              record.updated_ms);
       if (auto err = q.run())
         return err;
-      return put_result{std::move(record), true, !current};
+      return put_result{std::move(record), true, !current, {}};
     });
   }
 

@@ -1,6 +1,7 @@
 // HTTP-level behaviour: keep-alive, malformed requests, health routes.
 
 #include "tests/e2e/e2e_helpers.hpp"
+#include "tests/e2e/nats_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -84,7 +85,9 @@ TEST_F(e2e_http_protocol, liveness) {
   EXPECT_STREQ(doc["status"].GetString(), "UP");
 }
 
-TEST_F(e2e_http_protocol, readiness_reports_storage) {
+TEST_F(e2e_http_protocol, readiness_reports_storage_and_nats) {
+  // ecr reaches its NATS server in the background, after the ready line.
+  wait_for_readiness(ecr_->http(), 200);
   auto r = ecr_->http().get("/health/ready");
   EXPECT_EQ(r.status, 200) << r.describe();
   EXPECT_TRUE(is_json_content_type(r)) << r.describe();
@@ -94,10 +97,13 @@ TEST_F(e2e_http_protocol, readiness_reports_storage) {
   EXPECT_STREQ(doc["status"].GetString(), "UP");
   ASSERT_TRUE(doc.HasMember("components") && doc["components"].IsObject()) << r.body;
   const auto& components = doc["components"];
-  ASSERT_TRUE(components.HasMember("storage") && components["storage"].IsObject()) << r.body;
-  const auto& storage = components["storage"];
-  ASSERT_TRUE(storage.HasMember("status") && storage["status"].IsString()) << r.body;
-  EXPECT_STREQ(storage["status"].GetString(), "UP");
+  for (const char* name : {"storage", "nats"}) {
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(components.HasMember(name) && components[name].IsObject()) << r.body;
+    const auto& component = components[name];
+    ASSERT_TRUE(component.HasMember("status") && component["status"].IsString()) << r.body;
+    EXPECT_STREQ(component["status"].GetString(), "UP");
+  }
 }
 
 TEST_F(e2e_http_protocol, startup_probe) {

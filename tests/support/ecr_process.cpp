@@ -32,6 +32,7 @@ std::unique_ptr<process> launch(const ecr_options& options,
     {"SERVER_ADDRESS", "127.0.0.1"},
     {"SERVER_PORT", "0"},
     {"STORAGE_SQLITE_PATH", (dir / "data" / "ecr.db").string()},
+    {"NATS_URLS", options.nats_urls.empty() ? unreachable_nats_url : options.nats_urls},
   };
   for (const auto& [name, value] : options.env)
     env[name] = value;
@@ -72,6 +73,10 @@ ecr_process::ecr_process(ecr_options options, std::chrono::milliseconds ready_ti
     options.dir = owned_dir_->path();
   }
   dir_ = options.dir;
+  if (options.nats_urls.empty()) {
+    owned_nats_ = std::make_unique<nats_server>();
+    options.nats_urls = owned_nats_->url();
+  }
   process_ = launch(options, dir_);
   static const std::regex ready_line("listening on [^ ]+:([0-9]+)");
   auto deadline = std::chrono::steady_clock::now() + ready_timeout;

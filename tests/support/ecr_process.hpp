@@ -1,6 +1,7 @@
 #pragma once
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/nats_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -20,8 +21,12 @@ struct ecr_options {
   /// Extra environment, applied after the defaults (so it can override or
   /// unset them): `APP_CONFIG_PATH=<dir>/service-config.yml`,
   /// `SERVER_ADDRESS=127.0.0.1`, `SERVER_PORT=0`,
-  /// `STORAGE_SQLITE_PATH=<dir>/data/ecr.db`.
+  /// `STORAGE_SQLITE_PATH=<dir>/data/ecr.db`, `NATS_URLS=<nats_urls>`.
   env_overrides env;
+  /// `NATS_URLS` for the run. Empty: ecr_process starts a nats-server of its
+  /// own (run_ecr_to_exit uses `unreachable_nats_url`). Tests pass a shared
+  /// server's url(), or an unreachable URL.
+  std::string nats_urls;
   /// Working directory for the config file, the log and the data. Empty: a
   /// fresh temp dir owned by the process object. Pass the same directory to
   /// a second run to restart on the same data.
@@ -82,6 +87,8 @@ public:
 private:
   std::unique_ptr<temp_dir> owned_dir_;
   std::filesystem::path dir_;
+  // Declared before process_: ecr stops before its NATS server goes away.
+  std::unique_ptr<nats_server> owned_nats_;
   std::unique_ptr<process> process_;
   uint16_t port_ = 0;
   http_client http_{0};

@@ -83,54 +83,12 @@ caf::expected<std::string> minify_json(std::string_view text) {
 
 namespace {
 
-/// Length of the JSON value at the start of minified `text`, which is
-/// known to be valid (strings skip escapes, containers nest).
-size_t value_length(std::string_view text) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    auto c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-      else
-        continue;
-      if (depth == 0 && !in_string)
-        return i + 1;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        in_string = true;
-        break;
-      case '{':
-      case '[':
-        ++depth;
-        break;
-      case '}':
-      case ']':
-        if (depth == 0)
-          return i;
-        if (--depth == 0)
-          return i + 1;
-        break;
-      case ',':
-        if (depth == 0)
-          return i;
-        break;
-      default:
-        break;
-    }
-  }
-  return text.size();
-}
-
-/// The raw text of member `name` of the minified top-level object `text`.
+/// The raw text of member `name` of the minified, valid top-level object
+/// `text`: from after `"name":` to the `,` or `}` that ends it at depth 1.
 std::optional<std::string_view> raw_member(std::string_view text,
                                            std::string_view name) {
   auto key = "\"" + std::string{name} + "\":";
+  auto start = std::string_view::npos;
   size_t depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -142,9 +100,15 @@ std::optional<std::string_view> raw_member(std::string_view text,
         in_string = false;
       continue;
     }
-    if (depth == 1 && c == '"' && text.compare(i, key.size(), key) == 0) {
-      auto value = text.substr(i + key.size());
-      return value.substr(0, value_length(value));
+    if (depth == 1) {
+      if (start != std::string_view::npos && (c == ',' || c == '}'))
+        return text.substr(start, i - start);
+      if (start == std::string_view::npos && c == '"'
+          && text.compare(i, key.size(), key) == 0) {
+        start = i + key.size();
+        i = start - 1;
+        continue;
+      }
     }
     if (c == '"')
       in_string = true;

@@ -530,6 +530,13 @@ private:
                 for (auto& key : keys) {
                   key.tenant_id = tenant;
                   key.name = name;
+                  auto bad = check_identifier(key.endpoint_id, "endpointId");
+                  if (!bad)
+                    bad = check_identifier(key.app_version, "appVersionName");
+                  if (bad)
+                    return r(error_response(make_error(
+                      ec::upstream_failure,
+                      "EPR named an invalid endpoint: " + error_message(bad))));
                 }
                 self->request(manager, caf::infinite, atom::put_v, keys, content)
                   .then([r](uint64_t changed) { r(updated_response(changed)); },

@@ -105,6 +105,12 @@ TEST_F(e2e_nats_filter, other_epr_failures_are_502) {
   EXPECT_EQ(put_filter("f", R"({"a":1})").status, 502);
 }
 
+TEST_F(e2e_nats_filter, invalid_identifiers_from_epr_are_502_and_write_nothing) {
+  fake_epr epr{*client_, 200, {{"av-1", {"ep-1", std::string(300, 'x')}}}};
+  EXPECT_EQ(put_filter("f", R"({"a":1})").status, 502);
+  EXPECT_EQ(http().get(endpoint_key("ep-1", "av-1").url(api)).status, 404);
+}
+
 TEST_F(e2e_nats_filter, no_answer_is_504) {
   fake_epr epr{*client_, 200, {}, true};
   auto res = put_filter("f", R"({"a":1})");

@@ -78,14 +78,12 @@ using config_manager_actor = caf::typed_actor<
   // One page of an endpoint's delivery statuses.
   caf::replies_to<atom::list, status_query>::with<status_page>>;
 
-/// The STATUS RECORDER: collects delivery bookkeeping from the CDTP path and
-/// writes it behind in coalesced batches (it is history, not acknowledged
-/// data).
+/// The STATUS RECORDER: writes the delivery bookkeeping that the CDTP path
+/// collects in a delivery log, behind and in batches (it is history, not
+/// acknowledged data).
 using status_recorder_actor = caf::typed_actor<
-  // A configuration was handed to a consumer (last_dispatched_ms set).
-  caf::reacts_to<atom::dispatch, status_record>,
-  // A consumer reported a configId it applied (last_confirmed_ms set).
-  caf::reacts_to<atom::confirm, status_record>,
+  // The delivery log has records (it was empty, or is at its high water).
+  caf::reacts_to<atom::dispatch>,
   // Writes what was collected (sent by the recorder to itself).
   caf::reacts_to<atom::internal, atom::flush>>;
 

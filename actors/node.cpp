@@ -70,7 +70,9 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   for (auto& reader_store : cfg->reader_stores)
     st.readers.push_back(
       self->spawn<caf::detached>(store_reader, std::move(reader_store)));
-  st.recorder = self->spawn(status_recorder, status_recorder_config{st.writer});
+  auto deliveries = std::make_shared<delivery_log>();
+  st.recorder = self->spawn(status_recorder,
+                            status_recorder_config{st.writer, deliveries});
   st.nats = cfg->nats;
   if (st.nats)
     st.events = self->spawn(event_publisher,
@@ -85,6 +87,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     messaging.nats = st.nats;
     messaging.cache = cfg->cache;
     messaging.config_manager = st.config_manager;
+    messaging.deliveries = deliveries;
     messaging.recorder = st.recorder;
     auto cdtp = std::make_shared<cdtp_service>(std::move(messaging));
     st.inbound = self->spawn(inbound, cdtp);

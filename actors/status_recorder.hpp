@@ -1,19 +1,18 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "core/delivery_log.hpp"
 
 #include <chrono>
-#include <string>
-#include <unordered_map>
+#include <memory>
 
 namespace ecr {
 
 struct status_recorder_config {
   store_writer_actor writer;
+  std::shared_ptr<delivery_log> log;
   /// The longest a record waits before it is written.
   std::chrono::milliseconds flush_interval{100};
-  /// Records that trigger a write before the interval ends.
-  size_t max_pending = 4096;
 };
 
 caf::error validate(const status_recorder_config& cfg);
@@ -24,15 +23,13 @@ struct status_recorder_state {
   status_recorder_state() = default;
 
   status_recorder_config cfg;
-  /// Pending records by (tenant, endpoint, app version, configId): repeated
-  /// dispatches of one configuration collapse into the latest.
-  std::unordered_map<std::string, status_record> dispatches;
-  std::unordered_map<std::string, status_record> confirmations;
   bool flush_scheduled = false;
 
   static inline const char* name = "status-recorder";
 };
 
+/// Drains the delivery log into the store: within the flush interval after
+/// the first record, at once when the log reaches its high water.
 status_recorder_actor::behavior_type status_recorder(
   status_recorder_actor::stateful_pointer<status_recorder_state> self,
   status_recorder_config cfg);

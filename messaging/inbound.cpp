@@ -1,5 +1,6 @@
 #include "messaging/inbound.hpp"
 
+#include "core/delivery_log.hpp"
 #include "core/clock.hpp"
 #include "core/config_cache.hpp"
 #include "core/error.hpp"
@@ -54,10 +55,11 @@ std::string invalid_request(const avro::config_request& request) {
 } // namespace
 
 caf::error validate(const inbound_config& cfg) {
-  if (!cfg.nats || !cfg.cache || !cfg.config_manager || !cfg.recorder)
+  if (!cfg.nats || !cfg.cache || !cfg.config_manager || !cfg.deliveries
+      || !cfg.recorder)
     return make_error(ec::invalid_configuration,
                       "inbound messaging needs NATS, the cache, the config "
-                      "manager and the status recorder");
+                      "manager, the delivery log and the status recorder");
   return {};
 }
 
@@ -97,7 +99,8 @@ std::optional<config_pull> cdtp_service::handle(const nats_message& msg) {
     applied.last_confirmed_ms = now_ms();
     applied.confirmation_code = 200;
     applied.confirmation_reason = "Implicitly applied";
-    caf::anon_send(cfg_.recorder, atom::confirm_v, std::move(applied));
+    if (cfg_.deliveries->confirmed(std::move(applied)))
+      caf::anon_send(cfg_.recorder, atom::dispatch_v);
   }
   // The effective configuration: the endpoint's own, else the default.
   auto own = cfg_.cache->find(pull.key);
@@ -132,7 +135,8 @@ void cdtp_service::answer(const config_pull& pull,
   dispatched.config_id = effective->config_id;
   dispatched.content = effective->content;
   dispatched.last_dispatched_ms = now_ms();
-  caf::anon_send(cfg_.recorder, atom::dispatch_v, std::move(dispatched));
+  if (cfg_.deliveries->dispatched(std::move(dispatched)))
+    caf::anon_send(cfg_.recorder, atom::dispatch_v);
 }
 
 void cdtp_service::fail(const config_pull& pull, int32_t status,

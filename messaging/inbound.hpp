@@ -9,6 +9,7 @@
 namespace ecr {
 
 class config_cache;
+class delivery_log;
 class nats_client;
 struct nats_message;
 
@@ -16,6 +17,9 @@ struct inbound_config {
   std::shared_ptr<nats_client> nats;
   std::shared_ptr<config_cache> cache;
   config_manager_actor config_manager;
+  /// Dispatches and implicit confirmations go to the log; the recorder is
+  /// woken when it has work.
+  std::shared_ptr<delivery_log> deliveries;
   status_recorder_actor recorder;
   /// Tenant of every record while multitenancy is off.
   std::string tenant_id = "kaa";

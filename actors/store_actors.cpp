@@ -148,13 +148,10 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
     [self](atom::dispatch, const std::vector<status_record>& dispatches,
            const std::vector<status_record>& implicit) -> caf::result<uint64_t> {
       return enqueue<uint64_t>(self, [=](store& db) -> caf::expected<uint64_t> {
-        uint64_t applied = 0;
-        for (const auto& x : dispatches) {
-          auto result = db.record_dispatch(x, x.last_dispatched_ms);
-          if (!result)
-            return result.error();
-          ++applied;
-        }
+        auto recorded = db.record_dispatches(dispatches);
+        if (!recorded)
+          return recorded.error();
+        auto applied = *recorded;
         // Unknown configIds are ignored (A13): not_found is no failure.
         for (const auto& x : implicit) {
           auto result = db.record_confirmation(x, true, x.last_confirmed_ms);

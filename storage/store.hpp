@@ -75,6 +75,11 @@ public:
   virtual caf::expected<status_record>
   record_dispatch(const status_record& dispatch, int64_t now_ms) = 0;
 
+  /// Records many dispatches at once, each at its own `last_dispatched_ms`,
+  /// under the rule of `record_dispatch`; answers how many were recorded.
+  virtual caf::expected<uint64_t>
+  record_dispatches(const std::vector<status_record>& dispatches) = 0;
+
   /// Records a confirmation (2xx: CONFIRMED, else FAILED) and overwrites what
   /// was there. With `implicit`, applies only when the configId is known for
   /// the endpoint (else `ec::not_found`) and never overwrites FAILED.

@@ -57,6 +57,27 @@ TEST_P(status_contract, dispatch_never_downgrades_a_confirmation) {
   }
 }
 
+// -- record_dispatches -------------------------------------------------------------
+
+TEST_P(status_contract, batch_dispatches_follow_the_single_dispatch_rules) {
+  auto confirmed = dispatch_of("id-confirmed");
+  dispatch(confirmed, 500);
+  auto before = ok(writer().record_confirmation(
+    confirmation(confirmed, 200, "ok"), false, 600));
+  auto fresh = dispatch_of("id-fresh");
+  fresh.content = R"({"c":1})";
+  fresh.last_dispatched_ms = 1000;
+  auto again = confirmed;
+  again.last_dispatched_ms = 2000;
+  EXPECT_EQ(ok(writer().record_dispatches({fresh, again})), 2u);
+  auto expected_fresh = fresh;
+  auto expected_confirmed = before;
+  expected_confirmed.last_dispatched_ms = 2000;
+  EXPECT_EQ(all_statuses(statuses_of("ep-1")),
+            (std::vector{expected_confirmed, expected_fresh}));
+  EXPECT_EQ(ok(writer().record_dispatches({})), 0u);
+}
+
 // -- record_confirmation, explicit -------------------------------------------------
 
 TEST_P(status_contract, explicit_confirmation_sets_status_by_code) {

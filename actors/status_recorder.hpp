@@ -12,7 +12,7 @@ struct status_recorder_config {
   store_writer_actor writer;
   std::shared_ptr<delivery_log> log;
   /// The longest a record waits before it is written.
-  std::chrono::milliseconds flush_interval{100};
+  std::chrono::milliseconds flush_interval{1000};
 };
 
 caf::error validate(const status_recorder_config& cfg);

@@ -121,12 +121,14 @@ class Children:
 
 
 class Ecr:
-  """One ecr process on loopback with a given store path."""
+  """One ecr process on loopback with a given store path; `env` adds variables."""
 
-  def __init__(self, children, binary, workdir):
+  def __init__(self, children, binary, workdir, env=None):
     self._children = children
     self._binary = binary
     self._workdir = workdir
+    self._env = env or {}
+    self.db_path = workdir / "data" / "ecr.db"
     self.log_path = workdir / "ecr.log"
     self.proc = None
     self.port = None
@@ -137,7 +139,7 @@ class Ecr:
                APP_CONFIG_PATH=str(self._workdir / "service-config.yml"),
                SERVER_ADDRESS=LOOPBACK,
                SERVER_PORT="0",
-               STORAGE_SQLITE_PATH=str(self._workdir / "data" / "ecr.db"))
+               STORAGE_SQLITE_PATH=str(self.db_path), **self._env)
     log = open(self.log_path, "ab", buffering=0)
     started = time.perf_counter()
     self.proc = self._children.spawn([self._binary], env=env, stdin=subprocess.DEVNULL,
@@ -276,15 +278,15 @@ def http_request(port, method, path, body=None):
     conn.close()
 
 
-def seed(port, count, workers):
-  """PUTs `count` configs over `workers` keep-alive connections; returns elapsed seconds."""
-  deadline = time.monotonic() + SEED_BASE_S + SEED_PER_CONFIG_S * count
+def seed(port, count, workers, first=0):
+  """PUTs configs first..count-1 over `workers` keep-alive connections; returns elapsed seconds."""
+  deadline = time.monotonic() + SEED_BASE_S + SEED_PER_CONFIG_S * (count - first)
   stop = threading.Event()
 
-  def work(first):
+  def work(start):
     conn = http.client.HTTPConnection(LOOPBACK, port, timeout=HTTP_TIMEOUT_S)
     try:
-      for i in range(first, count, workers):
+      for i in range(start, count, workers):
         if stop.is_set():
           return
         if time.monotonic() > deadline:
@@ -303,7 +305,7 @@ def seed(port, count, workers):
 
   started = time.monotonic()
   with ThreadPoolExecutor(workers) as pool:
-    futures = [pool.submit(work, k) for k in range(workers)]
+    futures = [pool.submit(work, first + k) for k in range(workers)]
     try:
       for future in futures:
         future.result()
@@ -370,8 +372,9 @@ def run_wrk(children, port, script, script_args, opts, duration_s):
       non2xx=int(r["non2xx"]) if "non2xx" in r else None)
 
 
-def bench_get(children, port, opts):
-  args = (opts.configs, APP_VERSION)
+def bench_get(children, port, opts, configs):
+  """GETs of random ones of `configs` seeded keys: warm-up, then the measured wrk run."""
+  args = (configs, APP_VERSION)
   run_wrk(children, port, "get_random.lua", args, opts, opts.warmup)
   return run_wrk(children, port, "get_random.lua", args, opts, opts.duration)
 
@@ -453,13 +456,13 @@ def measure(opts, children, workdir):
   check_get(ecr.port, opts.configs - 1)
   print(f"GET body {len(body)} bytes; nginx serves a file of the same size", flush=True)
 
-  ecr_get = bench_get(children, ecr.port, opts)
+  ecr_get = bench_get(children, ecr.port, opts, opts.configs)
   print(ecr_get.line("ecr GET", "req/s"), flush=True)
 
   nginx = Nginx(children, workdir, body)
   nginx.start()
   try:
-    nginx_get = bench_get(children, nginx.port, opts)
+    nginx_get = bench_get(children, nginx.port, opts, opts.configs)
   finally:
     nginx.stop()
   print(nginx_get.line("nginx GET", "req/s"), flush=True)
@@ -527,40 +530,56 @@ def run(opts, children, workdir):
   print_table(summary_rows(opts, results))
 
 
-def parse_args():
-  p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def common_arg_parser(description):
+  """Options every driver here shares: the binary, the wrk GET runs and seeding."""
+  p = argparse.ArgumentParser(description=description)
   p.add_argument("--ecr", default=str(HERE.parents[1] / "build-bench" / "ecr"),
                  help="path of the ecr binary (default: build-bench/ecr)")
-  p.add_argument("--duration", type=int, default=10, help="seconds per measured wrk run")
-  p.add_argument("--warmup", type=int, default=2, help="seconds of GET warm-up before measuring")
+  p.add_argument("--duration", type=int, default=10, help="seconds per measured run")
+  p.add_argument("--warmup", type=int, default=2, help="seconds of load before measuring")
   p.add_argument("--connections", type=int, default=64, help="wrk connections")
   p.add_argument("--threads", type=int, default=2, help="wrk threads")
   p.add_argument("--configs", type=int, default=10_000, help="endpoint configs seeded for GET")
   p.add_argument("--seed-workers", type=int, default=16,
                  help="concurrent keep-alive connections used for seeding")
-  p.add_argument("--starts", type=int, default=5, help="restarts timed for start-to-ready")
-  p.add_argument("--idle-wait", type=float, default=2.0,
-                 help="seconds after ready before idle RSS is read")
   p.add_argument("--verbose", action="store_true", help="also print wrk's own output")
-  opts = p.parse_args()
-  if opts.configs < 1 or opts.duration < 1 or opts.warmup < 1 or opts.starts < 1 \
-      or opts.seed_workers < 1 or not 1 <= opts.threads <= opts.connections:
+  return p
+
+
+def check_common_args(p, opts):
+  if opts.configs < 1 or opts.duration < 1 or opts.warmup < 1 or opts.seed_workers < 1 \
+      or not 1 <= opts.threads <= opts.connections:
     p.error("counts and durations must be >= 1, and threads <= connections")
   if not os.access(opts.ecr, os.X_OK):
     p.error(f"{opts.ecr} is not an executable; build it or pass --ecr")
   opts.ecr = str(Path(opts.ecr).resolve())
+
+
+def parse_args():
+  p = common_arg_parser(__doc__.splitlines()[0])
+  p.add_argument("--starts", type=int, default=5, help="restarts timed for start-to-ready")
+  p.add_argument("--idle-wait", type=float, default=2.0,
+                 help="seconds after ready before idle RSS is read")
+  opts = p.parse_args()
+  if opts.starts < 1:
+    p.error("--starts must be >= 1")
+  check_common_args(p, opts)
   return opts
 
 
-def main():
-  opts = parse_args()
+def drive(run_bench, opts, temp_prefix):
+  """Runs `run_bench(opts, children, workdir)` in a fresh temp dir; returns the exit code.
+
+  Whatever happens (failure, Ctrl-C, SIGTERM), every child is stopped by PID and the
+  temp dir removed.
+  """
   # SIGTERM/SIGHUP unwind like Ctrl-C, so the finally below always cleans up.
   for sig in (signal.SIGTERM, signal.SIGHUP):
     signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
   children = Children()
-  workdir = Path(tempfile.mkdtemp(prefix="ecr-bench-"))
+  workdir = Path(tempfile.mkdtemp(prefix=temp_prefix))
   try:
-    run(opts, children, workdir)
+    run_bench(opts, children, workdir)
     return 0
   except BenchError as e:
     print(f"\nbenchmark failed: {e}\n--- ecr log (last lines) ---\n{tail(workdir / 'ecr.log')}",
@@ -575,4 +594,4 @@ def main():
 
 
 if __name__ == "__main__":
-  sys.exit(main())
+  sys.exit(drive(run, parse_args(), "ecr-bench-"))

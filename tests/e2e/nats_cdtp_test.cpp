@@ -148,32 +148,15 @@ TEST_F(e2e_nats_cdtp, many_requests_in_flight_are_each_answered_once) {
   }
   auto inbox = client_->new_inbox();
   auto replies = client_->subscribe(inbox);
-  std::map<std::string, avro::config_request> sent;
+  std::map<std::string, std::string> endpoint_of;
   for (int i = 0; i < in_flight; ++i) {
     auto request = make_config_request("ep-" + std::to_string(i % endpoints), "av-1");
-    sent[request.correlation_id] = request;
+    endpoint_of[request.correlation_id] = request.endpoint_id;
     client_->publish(cdtp_request_subject(), avro::encode(request), inbox);
   }
   auto received = replies->take(in_flight, nats_wait);
   EXPECT_EQ(received.size(), size_t{in_flight});
-  std::map<std::string, int> answers;
-  for (const auto& msg : received) {
-    auto response = decode_config_response(msg.payload);
-    if (!response)
-      continue;
-    ++answers[response->correlation_id];
-    auto request = sent.find(response->correlation_id);
-    if (request == sent.end()) {
-      ADD_FAILURE() << "reply with unknown correlationId " << response->correlation_id;
-      continue;
-    }
-    EXPECT_EQ(response->endpoint_id, request->second.endpoint_id);
-    const auto& expected = stored[request->second.endpoint_id];
-    expect_config_sent(response, expected.config_id, expected.config);
-  }
-  for (const auto& [id, count] : answers)
-    EXPECT_EQ(count, 1) << "correlationId " << id;
-  EXPECT_EQ(answers.size(), sent.size());
+  expect_each_answered_once(received, endpoint_of, stored);
   EXPECT_TRUE(replies->take_for(300ms).empty()) << "more replies than requests";
 }
 

@@ -534,4 +534,27 @@ void nats_e2e::SetUp() {
   client_ = std::make_unique<nats_test_client>(nats_.url());
 }
 
+void expect_each_answered_once(const std::vector<nats_received>& received,
+                               const std::map<std::string, std::string>& endpoint_of,
+                               const std::map<std::string, stored_config>& stored) {
+  std::map<std::string, int> answers;
+  for (const auto& msg : received) {
+    auto response = decode_config_response(msg.payload);
+    if (!response)
+      continue;
+    ++answers[response->correlation_id];
+    auto endpoint = endpoint_of.find(response->correlation_id);
+    if (endpoint == endpoint_of.end()) {
+      ADD_FAILURE() << "reply with unknown correlationId " << response->correlation_id;
+      continue;
+    }
+    EXPECT_EQ(response->endpoint_id, endpoint->second);
+    const auto& expected = stored.at(endpoint->second);
+    expect_config_sent(response, expected.config_id, expected.config);
+  }
+  EXPECT_EQ(answers.size(), endpoint_of.size()) << "requests without a reply";
+  for (const auto& [id, count] : answers)
+    EXPECT_EQ(count, 1) << "correlationId " << id << " answered " << count << " times";
+}
+
 } // namespace ecr::test

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -122,6 +123,13 @@ std::optional<avro::config_response> cdtp(nats_test_client& client,
 /// A 200 "OK" carrying `config_id` and `content`.
 void expect_config_sent(const std::optional<avro::config_response>& response,
                         const std::string& config_id, const std::string& content);
+
+/// Checks that `received` answers every request of `endpoint_of`
+/// (correlationId -> endpointId) exactly once, each with its endpoint's
+/// configuration from `stored` (endpointId -> what was stored).
+void expect_each_answered_once(const std::vector<nats_received>& received,
+                               const std::map<std::string, std::string>& endpoint_of,
+                               const std::map<std::string, stored_config>& stored);
 
 /// A reply with `status` and `reason` and null configId and content.
 void expect_no_config(const std::optional<avro::config_response>& response, int status,

@@ -67,23 +67,7 @@ TEST_F(e2e_nats_replicas, requests_are_shared_and_each_answered_once) {
   EXPECT_EQ(received.size(), size_t{requests});
   for (auto& extra : replies->take_for(300ms))
     received.push_back(std::move(extra));
-  std::map<std::string, int> answers;
-  for (const auto& msg : received) {
-    auto response = decode_config_response(msg.payload);
-    if (!response)
-      continue;
-    ++answers[response->correlation_id];
-    auto endpoint = endpoint_of.find(response->correlation_id);
-    if (endpoint == endpoint_of.end()) {
-      ADD_FAILURE() << "reply with unknown correlationId " << response->correlation_id;
-      continue;
-    }
-    const auto& expected = stored[endpoint->second];
-    expect_config_sent(response, expected.config_id, expected.config);
-  }
-  EXPECT_EQ(answers.size(), endpoint_of.size()) << "requests without a reply";
-  for (const auto& [id, count] : answers)
-    EXPECT_EQ(count, 1) << "correlationId " << id << " answered " << count << " times";
+  expect_each_answered_once(received, endpoint_of, stored);
 
   auto counts = requests_by_replica();
   uint64_t total = 0;

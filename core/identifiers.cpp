@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 
+#include <charconv>
+
 namespace ecr {
 
 namespace {
@@ -53,6 +55,17 @@ caf::error check_identifier(const std::string& value, std::string_view what) {
                         std::string{what}
                           + " must not contain control characters");
   return {};
+}
+
+std::optional<int64_t> parse_bounded_integer(std::string_view text,
+                                             int64_t min, int64_t max) {
+  int64_t value = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(),
+                                    value);
+  if (err != std::errc{} || end != text.data() + text.size() || value < min
+      || value > max)
+    return std::nullopt;
+  return value;
 }
 
 caf::error check_config_name(const std::string& name) {

@@ -1,12 +1,12 @@
 #include "core/settings.hpp"
 
 #include "core/error.hpp"
+#include "core/identifiers.hpp"
 #include "core/ids.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
-#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
@@ -27,16 +27,12 @@ caf::error bad_value(const std::string& key, const std::string& reason,
 caf::expected<int64_t> parse_integer(const std::string& key,
                                      const std::string& text, int64_t min,
                                      int64_t max) {
-  int64_t value = 0;
-  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(),
-                                    value);
-  if (err != std::errc{} || end != text.data() + text.size() || value < min
-      || value > max)
-    return bad_value(key,
-                     "must be an integer from " + std::to_string(min) + " to "
-                       + std::to_string(max),
-                     text);
-  return value;
+  if (auto value = parse_bounded_integer(text, min, max))
+    return *value;
+  return bad_value(key,
+                   "must be an integer from " + std::to_string(min) + " to "
+                     + std::to_string(max),
+                   text);
 }
 
 /// Accepts plain bytes or a number with a KiB/MiB/GiB (or KB/MB/GB) suffix.

@@ -9,7 +9,6 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <array>
-#include <charconv>
 #include <string_view>
 
 namespace ecr {
@@ -192,19 +191,6 @@ caf::error check_json_content_type(const http_request& req) {
     return make_error(ec::unsupported_media_type,
                       "Content-Type must be application/json");
   return {};
-}
-
-/// Parses a decimal number within [min, max].
-bool parse_count(const std::string& text, int64_t min, int64_t max,
-                 int64_t& out) {
-  int64_t value = 0;
-  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(),
-                                    value);
-  if (err != std::errc{} || end != text.data() + text.size() || value < min
-      || value > max)
-    return false;
-  out = value;
-  return true;
 }
 
 /// Entity tags of an If-Match / If-None-Match header: quotes and weak
@@ -579,12 +565,20 @@ private:
     result.endpoint_id = std::move(*endpoint);
     result.app_version = std::move(*app_version);
     result.config_id = std::move(*config_id);
-    if (!page->empty() && !parse_count(*page, 0, 1'000'000'000, result.page))
-      return make_error(ec::invalid_argument,
-                        "page must be a whole number from 0");
-    if (!size->empty() && !parse_count(*size, 1, 1000, result.size))
-      return make_error(ec::invalid_argument,
-                        "size must be a whole number from 1 to 1000");
+    if (!page->empty()) {
+      auto number = parse_bounded_integer(*page, 0, 1'000'000'000);
+      if (!number)
+        return make_error(ec::invalid_argument,
+                          "page must be a whole number from 0");
+      result.page = *number;
+    }
+    if (!size->empty()) {
+      auto number = parse_bounded_integer(*size, 1, 1000);
+      if (!number)
+        return make_error(ec::invalid_argument,
+                          "size must be a whole number from 1 to 1000");
+      result.size = *number;
+    }
     if (*sort == "lastDispatchedDate" || *sort == "lastDispatchedDate,asc")
       result.ascending = true;
     else if (!sort->empty() && *sort != "lastDispatchedDate,desc")

@@ -124,3 +124,17 @@ TEST(core_identifiers, config_names_match_the_pattern) {
 } // namespace
 
 } // namespace ecr::test
+
+namespace ecr {
+namespace {
+
+TEST(parse_bounded_integer, accepts_whole_numbers_within_bounds_only) {
+  EXPECT_EQ(parse_bounded_integer("0", 0, 10), 0);
+  EXPECT_EQ(parse_bounded_integer("10", 0, 10), 10);
+  EXPECT_EQ(parse_bounded_integer("-3", -5, 5), -3);
+  for (auto text : {"", "11", "-1", "1.5", "1x", " 1", "+1", "99999999999999999999"})
+    EXPECT_FALSE(parse_bounded_integer(text, 0, 10)) << '"' << text << '"';
+}
+
+} // namespace
+} // namespace ecr

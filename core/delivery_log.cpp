@@ -18,25 +18,21 @@ std::string key_of(const status_record& x) {
   return key;
 }
 
-std::vector<status_record>
-drain(std::unordered_map<std::string, status_record>& pending) {
-  std::vector<status_record> records;
-  records.reserve(pending.size());
-  for (auto& [key, record] : pending)
-    records.push_back(std::move(record));
-  pending.clear();
-  return records;
-}
-
 } // namespace
 
-delivery_log::delivery_log(size_t high_water) : high_water_(high_water) {
+delivery_log::delivery_log() : delivery_log(limits{}) {
+  // nop
+}
+
+delivery_log::delivery_log(limits bounds) : bounds_(bounds) {
   // nop
 }
 
 bool delivery_log::dispatched(status_record record) {
   auto key = key_of(record);
   std::lock_guard<std::mutex> guard{mutex_};
+  if (recently_taken_locked(key, record.last_dispatched_ms))
+    return false;
   auto before = dispatches_.size() + confirmations_.size();
   auto [slot, added] = dispatches_.try_emplace(std::move(key), record);
   if (!added)
@@ -55,7 +51,24 @@ bool delivery_log::confirmed(status_record record) {
 
 delivery_log::batch delivery_log::take() {
   std::lock_guard<std::mutex> guard{mutex_};
-  return {drain(dispatches_), drain(confirmations_)};
+  batch result;
+  result.dispatches.reserve(dispatches_.size());
+  for (auto& [key, record] : dispatches_) {
+    remember_taken_locked(key, record.last_dispatched_ms);
+    result.dispatches.push_back(std::move(record));
+  }
+  dispatches_.clear();
+  result.confirmations.reserve(confirmations_.size());
+  for (auto& [key, record] : confirmations_)
+    result.confirmations.push_back(std::move(record));
+  confirmations_.clear();
+  return result;
+}
+
+void delivery_log::forget_taken() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  taken_young_.clear();
+  taken_old_.clear();
 }
 
 size_t delivery_log::size() const {
@@ -65,7 +78,27 @@ size_t delivery_log::size() const {
 
 bool delivery_log::should_wake_locked(size_t before) const {
   auto after = dispatches_.size() + confirmations_.size();
-  return before == 0 || (before < high_water_ && after >= high_water_);
+  auto high_water = bounds_.high_water;
+  return before == 0 || (before < high_water && after >= high_water);
+}
+
+bool delivery_log::recently_taken_locked(const std::string& key,
+                                         int64_t at) const {
+  for (const auto* generation : {&taken_young_, &taken_old_})
+    if (auto i = generation->find(key); i != generation->end())
+      return at - i->second < bounds_.dispatch_refresh_ms;
+  return false;
+}
+
+void delivery_log::remember_taken_locked(std::string key, int64_t at) {
+  if (bounds_.remembered == 0)
+    return;
+  if (taken_young_.size() >= (bounds_.remembered + 1) / 2
+      && !taken_young_.count(key)) {
+    taken_old_ = std::move(taken_young_);
+    taken_young_.clear();
+  }
+  taken_young_[std::move(key)] = at;
 }
 
 } // namespace ecr

@@ -205,7 +205,9 @@ inbound(inbound_actor::stateful_pointer<inbound_state> self,
         ->request(manager, caf::infinite, atom::purge_v, tenant_id,
                   endpoint_id)
         .then(
-          [tenant_id, endpoint_id](uint64_t removed) {
+          [self, tenant_id, endpoint_id](uint64_t removed) {
+            // The purged dispatch records must be written again next time.
+            self->state.cdtp->config().deliveries->forget_taken();
             ECR_INFO("inbound: purged {} records of {} {}", removed,
                      endpoint_id.empty() ? "tenant" : "endpoint",
                      endpoint_id.empty() ? tenant_id : endpoint_id);

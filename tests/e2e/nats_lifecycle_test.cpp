@@ -113,6 +113,23 @@ TEST_F(e2e_nats_lifecycle, endpoint_unregistered_is_idempotent) {
                      "[2]");
 }
 
+TEST_F(e2e_nats_lifecycle, the_same_dispatch_after_a_purge_is_recorded_again) {
+  // Identical dispatches are written at most once per refresh interval; a
+  // purge must not leave the next one suppressed (and the endpoint without
+  // a status record).
+  auto app_default = put_config(http(), api, default_key("av-1"), R"({"d":1})");
+  auto pull = [&] {
+    auto r = cdtp(*client_, make_config_request("ep-again", "av-1"));
+    expect_config_sent(r, app_default.config_id, app_default.config);
+    wait_for_status(http(), "ep-again", app_default.config_id, "DISPATCHED");
+  };
+  pull();
+  unregister_endpoint("ep-again", "av-1");
+  wait_for_statuses(http(), "endpointId=ep-again",
+                    [](const status_page& page) { return page.empty; });
+  pull();
+}
+
 TEST_F(e2e_nats_lifecycle, tenant_unregistered_purges_the_tenant) {
   auto a = seed("ep-a");
   auto b = seed("ep-b");

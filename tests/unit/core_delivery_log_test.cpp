@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace ecr {
@@ -19,7 +20,7 @@ status_record dispatch_of(const std::string& endpoint, const std::string& id,
 }
 
 TEST(delivery_log, wakes_the_recorder_on_the_first_record_only) {
-  delivery_log log{100};
+  delivery_log log{{.high_water = 100}};
   EXPECT_TRUE(log.dispatched(dispatch_of("a", "1", 10)));
   EXPECT_FALSE(log.dispatched(dispatch_of("b", "1", 10)));
   EXPECT_FALSE(log.confirmed(dispatch_of("c", "1", 10)));
@@ -28,7 +29,7 @@ TEST(delivery_log, wakes_the_recorder_on_the_first_record_only) {
 }
 
 TEST(delivery_log, wakes_the_recorder_again_at_high_water) {
-  delivery_log log{3};
+  delivery_log log{{.high_water = 3}};
   EXPECT_TRUE(log.dispatched(dispatch_of("a", "1", 1)));
   EXPECT_FALSE(log.dispatched(dispatch_of("b", "1", 1)));
   EXPECT_TRUE(log.dispatched(dispatch_of("c", "1", 1)));
@@ -63,7 +64,7 @@ TEST(delivery_log, keeps_the_latest_confirmation_per_configuration) {
 }
 
 TEST(delivery_log, loses_nothing_under_concurrent_producers) {
-  delivery_log log{1 << 20};
+  delivery_log log{{.high_water = 1 << 20}};
   std::vector<std::thread> producers;
   for (int t = 0; t < 4; ++t)
     producers.emplace_back([&log, t] {
@@ -78,6 +79,48 @@ TEST(delivery_log, loses_nothing_under_concurrent_producers) {
     producer.join();
   taken += log.take().dispatches.size();
   EXPECT_EQ(taken, 4000u);
+}
+
+TEST(delivery_log, a_taken_dispatch_suppresses_identical_ones_until_refresh) {
+  delivery_log log{{.dispatch_refresh_ms = 1000}};
+  log.dispatched(dispatch_of("a", "1", 100));
+  ASSERT_EQ(log.take().dispatches.size(), 1u);
+  EXPECT_FALSE(log.dispatched(dispatch_of("a", "1", 1099)));
+  EXPECT_EQ(log.size(), 0u);
+  // Another configuration of the same endpoint is news.
+  log.dispatched(dispatch_of("a", "2", 1099));
+  EXPECT_EQ(log.size(), 1u);
+  // Once the refresh interval passed, the same dispatch is written again.
+  EXPECT_FALSE(log.dispatched(dispatch_of("a", "1", 1100)));
+  auto batch = log.take();
+  ASSERT_EQ(batch.dispatches.size(), 2u);
+  for (const auto& x : batch.dispatches)
+    EXPECT_EQ(x.last_dispatched_ms, 1099 + (x.config_id == "1"));
+}
+
+TEST(delivery_log, forgetting_taken_dispatches_writes_the_next_ones) {
+  delivery_log log{{.dispatch_refresh_ms = 1000}};
+  log.dispatched(dispatch_of("a", "1", 100));
+  log.take();
+  log.forget_taken();
+  log.dispatched(dispatch_of("a", "1", 200));
+  EXPECT_EQ(log.take().dispatches.size(), 1u);
+}
+
+TEST(delivery_log, remembers_a_bounded_number_of_taken_dispatches) {
+  delivery_log log{{.dispatch_refresh_ms = 1000, .remembered = 4}};
+  for (auto endpoint : {"a", "b", "c", "d", "e"}) {
+    log.dispatched(dispatch_of(endpoint, "1", 100));
+    log.take();
+  }
+  // Two generations of two, taken in this order: "e" pushed out "a" and "b".
+  for (auto endpoint : {"a", "b", "c", "d", "e"})
+    log.dispatched(dispatch_of(endpoint, "1", 200));
+  std::vector<std::string> rewritten;
+  for (const auto& x : log.take().dispatches)
+    rewritten.push_back(x.endpoint_id);
+  std::sort(rewritten.begin(), rewritten.end());
+  EXPECT_EQ(rewritten, (std::vector<std::string>{"a", "b"}));
 }
 
 } // namespace

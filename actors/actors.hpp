@@ -41,10 +41,21 @@ using store_writer_actor = caf::typed_actor<
   // Commits the pending batch (sent by the writer to itself).
   caf::reacts_to<atom::internal, atom::flush>>;
 
-/// A STORE READER: answers reads on its own store handle.
+struct config_delivery;
+
+/// A STORE READER: answers reads on its own store handle and fills the read
+/// cache with what single-configuration reads find. Callers outside the actor
+/// system (HTTP io threads, NATS delivery threads) send their cache misses
+/// straight to a reader with a `config_delivery`, which costs one hop there
+/// and one back.
 using store_reader_actor = caf::typed_actor<
   // One configuration; `ec::not_found` if absent.
   caf::replies_to<atom::get, config_key>::with<config_record>,
+  caf::reacts_to<atom::get, config_key, config_delivery>,
+  // The configuration in force at an endpoint key: its own, else the app
+  // version's default of that name (`ec::not_found` for neither).
+  caf::replies_to<atom::resolve, config_key>::with<config_record>,
+  caf::reacts_to<atom::resolve, config_key, config_delivery>,
   // All names of (tenant, endpoint or default, app version).
   caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>,
   // One page of an endpoint's delivery statuses.
@@ -107,8 +118,6 @@ using filter_resolver_actor = caf::typed_actor<
 /// The INBOUND actor: carries out what NATS delivery threads decoded, so
 /// that those threads never wait.
 using inbound_actor = caf::typed_actor<
-  // A CDTP request whose answer was not in the read cache.
-  caf::reacts_to<config_pull>,
   // A delivery confirmation (config.applied).
   caf::reacts_to<atom::confirm, status_record>,
   // An endpoint (or, for an empty endpoint, a tenant) was unregistered.
@@ -127,7 +136,8 @@ using node_actor = caf::typed_actor<
   // The components the HTTP gateway talks to (an invalid resolver when the
   // node runs without NATS).
   caf::replies_to<atom::components>::with<config_manager_actor, gateway_actor,
-                                          filter_resolver_actor>>;
+                                          filter_resolver_actor,
+                                          std::vector<store_reader_actor>>>;
 
 /// Work for the gateway bridge. Carries a closure, so it never leaves the
 /// process.
@@ -135,7 +145,16 @@ struct gateway_job {
   std::function<void(gateway_actor::pointer)> run;
 };
 
+/// Where a store reader hands a read made for a caller outside the actor
+/// system. `deliver` runs on the reader's thread, so it must only pass the
+/// outcome on (post it to an io thread, publish it), never block.
+struct config_delivery {
+  std::function<void(caf::expected<config_record>)> deliver;
+};
+
 } // namespace ecr
 
-// gateway_job holds a closure and stays in-process.
+// Closures and actor handles: these messages never leave the process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::gateway_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::config_delivery)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<ecr::store_reader_actor>)

@@ -14,36 +14,17 @@ namespace {
 using manager_pointer
   = config_manager_actor::stateful_pointer<config_manager_state>;
 
-using found_handler = std::function<void(std::optional<config_record>)>;
-using failure_handler = std::function<void(caf::error&)>;
-
-/// Finds the document at `key` in the cache, else in the store (filling the
-/// cache either way); `found` gets nullopt when there is none.
-void lookup(manager_pointer self, const config_key& key, found_handler found,
-            failure_handler failed) {
-  auto& st = self->state;
-  if (auto hit = st.cfg.cache->find(key)) {
-    found(*hit ? std::optional<config_record>{(*hit)->record} : std::nullopt);
-    return;
-  }
-  auto generation = st.cfg.cache->generation();
-  self->request(st.reader(), caf::infinite, atom::get_v, key)
-    .then(
-      [&st, generation, found](config_record& record) {
-        st.cfg.cache->fill(record, generation);
-        found(std::move(record));
-      },
-      [&st, key, generation, found, failed](caf::error& err) {
-        if (error_code(err) != ec::not_found)
-          return failed(err);
-        st.cfg.cache->fill_absent(key, generation);
-        found(std::nullopt);
-      });
-}
-
-config_key default_of(config_key key) {
-  key.endpoint_id.clear();
-  return key;
+/// Answers a read from the cache when it knows the answer; else a reader
+/// answers the client directly (and fills the cache).
+template <class Atom>
+caf::result<config_record> read(manager_pointer self, Atom op,
+                                const config_cache::lookup& cached,
+                                const config_key& key, const char* absent) {
+  if (!cached)
+    return self->delegate(self->state.reader(), op, key);
+  if (!*cached)
+    return make_error(ec::not_found, absent);
+  return (*cached)->record;
 }
 
 /// Announces `effective` to `endpoints`, if anybody listens.
@@ -123,18 +104,9 @@ config_manager(manager_pointer self, config_manager_config cfg) {
           [promise](caf::error& err) mutable { promise.deliver(err); });
       return promise;
     },
-    [self](atom::get, const config_key& key) -> caf::result<config_record> {
-      auto promise = self->make_response_promise<config_record>();
-      lookup(
-        self, key,
-        [promise](std::optional<config_record> record) mutable {
-          if (record)
-            promise.deliver(std::move(*record));
-          else
-            promise.deliver(make_error(ec::not_found, "configuration not found"));
-        },
-        [promise](caf::error& err) mutable { promise.deliver(err); });
-      return promise;
+    [self, &st](atom::get, const config_key& key) {
+      return read(self, atom::get_v, st.cfg.cache->find(key), key,
+                  "configuration not found");
     },
     [self, &st](atom::erase, const config_key& key,
                 const precondition& pre) -> caf::result<config_record> {
@@ -154,29 +126,9 @@ config_manager(manager_pointer self, config_manager_config cfg) {
     [self, &st](atom::list, const config_key& scope) {
       return self->delegate(st.reader(), atom::list_v, scope);
     },
-    [self](atom::resolve, const config_key& key) -> caf::result<config_record> {
-      auto promise = self->make_response_promise<config_record>();
-      auto failed = [promise](caf::error& err) mutable { promise.deliver(err); };
-      lookup(
-        self, key,
-        [self, key, promise, failed](std::optional<config_record> own) mutable {
-          if (own) {
-            promise.deliver(std::move(*own));
-            return;
-          }
-          lookup(
-            self, default_of(key),
-            [promise](std::optional<config_record> fallback) mutable {
-              if (fallback)
-                promise.deliver(std::move(*fallback));
-              else
-                promise.deliver(
-                  make_error(ec::not_found, "no configuration is in force"));
-            },
-            failed);
-        },
-        failed);
-      return promise;
+    [self, &st](atom::resolve, const config_key& key) {
+      return read(self, atom::resolve_v, st.cfg.cache->find_effective(key),
+                  key, "no configuration is in force");
     },
     [self, &st](atom::confirm, const status_record& confirmation) {
       return self->delegate(st.cfg.writer, atom::confirm_v, confirmation, false,

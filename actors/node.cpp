@@ -69,7 +69,8 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                            cfg->group_commit_max});
   for (auto& reader_store : cfg->reader_stores)
     st.readers.push_back(
-      self->spawn<caf::detached>(store_reader, std::move(reader_store)));
+      self->spawn<caf::detached>(store_reader, std::move(reader_store),
+                                 cfg->cache));
   auto deliveries = std::make_shared<delivery_log>();
   st.recorder = self->spawn(status_recorder,
                             status_recorder_config{st.writer, deliveries});
@@ -86,6 +87,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     auto messaging = cfg->messaging;
     messaging.nats = st.nats;
     messaging.cache = cfg->cache;
+    messaging.readers = st.readers;
     messaging.config_manager = st.config_manager;
     messaging.deliveries = deliveries;
     messaging.recorder = st.recorder;
@@ -158,9 +160,9 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     },
     [self](atom::components)
       -> caf::result<config_manager_actor, gateway_actor,
-                     filter_resolver_actor> {
+                     filter_resolver_actor, std::vector<store_reader_actor>> {
       const auto& st = self->state;
-      return {st.config_manager, st.gateway, st.filters};
+      return {st.config_manager, st.gateway, st.filters, st.readers};
     },
   };
 }
@@ -232,14 +234,18 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
   self->request(supervisor, std::chrono::seconds{10}, atom::components_v)
     .receive(
       [&](config_manager_actor& manager, gateway_actor& bridge,
-          filter_resolver_actor& filters) {
+          filter_resolver_actor& filters,
+          std::vector<store_reader_actor>& readers) {
         rest.config_manager = std::move(manager);
         rest.bridge = std::move(bridge);
         rest.filters = std::move(filters);
+        rest.readers = std::move(readers);
       },
       [&](caf::error& failure) { err = std::move(failure); });
   if (err)
     return err;
+  if (auto invalid = validate(rest))
+    return invalid;
   return rest;
 }
 

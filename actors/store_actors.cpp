@@ -1,5 +1,6 @@
 #include "actors/store_actors.hpp"
 
+#include "core/config_cache.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -110,9 +111,7 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
           erase_result result{std::move(*removed), false, {}};
           if (key.is_default())
             return result;
-          auto fallback_key = key;
-          fallback_key.endpoint_id.clear();
-          auto fallback = db.get_config(fallback_key);
+          auto fallback = db.get_config(key.default_key());
           if (fallback) {
             result.has_fallback = true;
             result.fallback = std::move(*fallback);
@@ -174,13 +173,47 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
   };
 }
 
+caf::expected<config_record>
+store_reader_state::read_through(const config_key& key) {
+  if (!cache)
+    return db->get_config(key);
+  auto generation = cache->generation();
+  auto record = db->get_config(key);
+  if (record)
+    cache->fill(*record, generation);
+  else if (error_code(record.error()) == ec::not_found)
+    cache->fill_absent(key, generation);
+  return record;
+}
+
+caf::expected<config_record>
+store_reader_state::resolve(const config_key& key) {
+  auto own = read_through(key);
+  if (own || error_code(own.error()) != ec::not_found || key.is_default())
+    return own;
+  auto fallback = read_through(key.default_key());
+  if (!fallback && error_code(fallback.error()) == ec::not_found)
+    return make_error(ec::not_found, "no configuration is in force");
+  return fallback;
+}
+
 store_reader_actor::behavior_type
 store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
-             store_ptr db) {
+             store_ptr db, std::shared_ptr<config_cache> cache) {
   self->state.db = std::move(db);
+  self->state.cache = std::move(cache);
   return {
     [self](atom::get, const config_key& key) -> caf::result<config_record> {
-      return self->state.db->get_config(key);
+      return self->state.read_through(key);
+    },
+    [self](atom::get, const config_key& key, config_delivery& to) {
+      to.deliver(self->state.read_through(key));
+    },
+    [self](atom::resolve, const config_key& key) -> caf::result<config_record> {
+      return self->state.resolve(key);
+    },
+    [self](atom::resolve, const config_key& key, config_delivery& to) {
+      to.deliver(self->state.resolve(key));
     },
     [self](atom::list,
            const config_key& scope) -> caf::result<std::vector<config_record>> {

@@ -3,10 +3,14 @@
 #include "actors/actors.hpp"
 #include "storage/store.hpp"
 
+#include <memory>
+
 #include <functional>
 #include <vector>
 
 namespace ecr {
+
+class config_cache;
 
 // -- store writer ---------------------------------------------------------------
 
@@ -54,6 +58,15 @@ struct store_reader_state {
   store_reader_state() = default;
 
   store_ptr db;
+  /// Filled with what single-configuration reads find, if set.
+  std::shared_ptr<config_cache> cache;
+
+  /// Reads one configuration and caches the outcome (document or absence)
+  /// unless a write committed meanwhile.
+  caf::expected<config_record> read_through(const config_key& key);
+
+  /// The configuration in force at `key`: its own, else the default.
+  caf::expected<config_record> resolve(const config_key& key);
 
   static inline const char* name = "store-reader";
 };
@@ -61,6 +74,6 @@ struct store_reader_state {
 /// Must be spawned `caf::detached`: every handler blocks on the store.
 store_reader_actor::behavior_type
 store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
-             store_ptr db);
+             store_ptr db, std::shared_ptr<config_cache> cache);
 
 } // namespace ecr

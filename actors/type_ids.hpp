@@ -25,22 +25,6 @@ typename Inspector::result_type inspect(Inspector& f, component_health& x) {
   return f(caf::meta::type_name("component_health"), x.name, x.up, x.detail);
 }
 
-/// A CDTP configuration request (RFC 6) after decoding and validation:
-/// which configuration, what the consumer already has, where to answer.
-struct config_pull {
-  std::string correlation_id;
-  config_key key;
-  /// The configId the consumer reported; empty for none.
-  std::string known_config_id;
-  std::string reply_to;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, config_pull& x) {
-  return f(caf::meta::type_name("config_pull"), x.correlation_id, x.key,
-           x.known_config_id, x.reply_to);
-}
-
 /// An EPR answer to an endpoint-list-by-filter request (20/EFMP).
 struct filter_answer {
   std::string correlation_id;
@@ -70,7 +54,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ecr, (ecr::status_page))
   CAF_ADD_TYPE_ID(ecr, (ecr::system_config_record))
   CAF_ADD_TYPE_ID(ecr, (ecr::component_health))
-  CAF_ADD_TYPE_ID(ecr, (ecr::config_pull))
   CAF_ADD_TYPE_ID(ecr, (ecr::filter_answer))
   CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::config_key>))
   CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::put_result>))

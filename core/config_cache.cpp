@@ -48,6 +48,13 @@ config_cache::lookup config_cache::find(const config_key& key) {
   return i->second.value;
 }
 
+config_cache::lookup config_cache::find_effective(const config_key& key) {
+  auto own = find(key);
+  if (!own || *own || key.is_default())
+    return own;
+  return find(key.default_key());
+}
+
 uint64_t config_cache::generation() const {
   std::lock_guard<std::mutex> guard{mutex_};
   return generation_;

@@ -39,6 +39,10 @@ public:
 
   lookup find(const config_key& key);
 
+  /// What the cache knows about the configuration in force at `key`: the
+  /// endpoint's own, else the default of the same name.
+  lookup find_effective(const config_key& key);
+
   /// The value to pass to `fill` for a read that starts now.
   uint64_t generation() const;
 

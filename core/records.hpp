@@ -26,6 +26,12 @@ struct config_key {
     return endpoint_id.empty();
   }
 
+  /// The app version's default of the same name, which an endpoint without
+  /// its own configuration follows.
+  config_key default_key() const {
+    return {tenant_id, {}, app_version, name};
+  }
+
   friend bool operator==(const config_key&, const config_key&) = default;
 };
 

@@ -9,6 +9,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <array>
+#include <atomic>
 #include <string_view>
 
 namespace ecr {
@@ -414,13 +415,18 @@ private:
                        ? not_modified_response(cached.record)
                        : config_response(cached.record, cached.body));
       }
-      return ask<config_record>(
-        cfg_.config_manager, std::move(reply),
-        [inm](config_record& record) {
-          return not_modified(record, inm) ? not_modified_response(record)
-                                           : config_response(record);
-        },
-        atom::get_v, std::move(*key));
+      // A miss goes straight to a reader, which answers from its thread.
+      const auto& reader = cfg_.readers[next_reader_++ % cfg_.readers.size()];
+      caf::anon_send(
+        reader, atom::get_v, std::move(*key),
+        config_delivery{[reply = std::move(reply),
+                         inm](caf::expected<config_record> record) {
+          if (!record)
+            return reply(error_response(record.error()));
+          reply(not_modified(*record, inm) ? not_modified_response(*record)
+                                           : config_response(*record));
+        }});
+      return;
     }
     if (req.method == "DELETE")
       return ask<config_record>(
@@ -613,9 +619,19 @@ private:
   }
 
   rest_api_config cfg_;
+  mutable std::atomic<size_t> next_reader_ = 0;
 };
 
 } // namespace
+
+caf::error validate(const rest_api_config& cfg) {
+  if (!cfg.cache || !cfg.bridge || !cfg.config_manager || cfg.readers.empty()
+      || !cfg.node)
+    return make_error(ec::invalid_configuration,
+                      "the REST API needs the cache, the gateway bridge, the "
+                      "config manager, store readers and the node");
+  return {};
+}
 
 http_handler make_rest_handler(rest_api_config cfg) {
   auto handler = std::make_shared<const rest_handler>(std::move(cfg));

@@ -16,10 +16,14 @@ struct rest_api_config {
   std::shared_ptr<config_cache> cache;
   gateway_actor bridge;
   config_manager_actor config_manager;
+  /// Answer GETs the cache cannot, round robin.
+  std::vector<store_reader_actor> readers;
   /// Resolves filters for E6; invalid when the node runs without NATS.
   filter_resolver_actor filters;
   node_actor node;
 };
+
+caf::error validate(const rest_api_config& cfg);
 
 /// The HTTP handler of the REST API (routes E1-E7, D1-D4 under `/api/v1` and
 /// `/ecr/api/v1`) and the health routes. Runs on HTTP io threads: it parses

@@ -55,11 +55,12 @@ std::string invalid_request(const avro::config_request& request) {
 } // namespace
 
 caf::error validate(const inbound_config& cfg) {
-  if (!cfg.nats || !cfg.cache || !cfg.config_manager || !cfg.deliveries
-      || !cfg.recorder)
+  if (!cfg.nats || !cfg.cache || cfg.readers.empty() || !cfg.config_manager
+      || !cfg.deliveries || !cfg.recorder)
     return make_error(ec::invalid_configuration,
-                      "inbound messaging needs NATS, the cache, the config "
-                      "manager, the delivery log and the status recorder");
+                      "inbound messaging needs NATS, the cache, store readers, "
+                      "the config manager, the delivery log and the status "
+                      "recorder");
   return {};
 }
 
@@ -67,15 +68,15 @@ cdtp_service::cdtp_service(inbound_config cfg) : cfg_(std::move(cfg)) {
   // nop
 }
 
-std::optional<config_pull> cdtp_service::handle(const nats_message& msg) {
+void cdtp_service::handle(const nats_message& msg) {
   auto request = accept<avro::config_request>(msg, cfg_.max_payload_bytes);
   if (!request)
-    return std::nullopt;
+    return;
   if (msg.reply.empty()) {
     ECR_WARN("inbound: dropped a CDTP request without a reply subject "
              "[correlationId {}]",
              request->correlation_id);
-    return std::nullopt;
+    return;
   }
   config_pull pull{request->correlation_id,
                    {cfg_.tenant_id, request->endpoint_id,
@@ -87,7 +88,7 @@ std::optional<config_pull> cdtp_service::handle(const nats_message& msg) {
     ECR_INFO("inbound: bad CDTP request: {} [correlationId {}]", problem,
              pull.correlation_id);
     fail(pull, 400, "Bad Request");
-    return std::nullopt;
+    return;
   }
   if (!pull.known_config_id.empty()) {
     // Implicit application (A13); the store ignores unknown configIds.
@@ -102,21 +103,28 @@ std::optional<config_pull> cdtp_service::handle(const nats_message& msg) {
     if (cfg_.deliveries->confirmed(std::move(applied)))
       caf::anon_send(cfg_.recorder, atom::dispatch_v);
   }
-  // The effective configuration: the endpoint's own, else the default.
-  auto own = cfg_.cache->find(pull.key);
-  if (!own)
-    return pull;
-  if (*own) {
-    answer(pull, &(*own)->record);
-    return std::nullopt;
-  }
-  auto fallback_key = pull.key;
-  fallback_key.endpoint_id.clear();
-  auto fallback = cfg_.cache->find(fallback_key);
-  if (!fallback)
-    return pull;
-  answer(pull, *fallback ? &(*fallback)->record : nullptr);
-  return std::nullopt;
+  auto effective = cfg_.cache->find_effective(pull.key);
+  if (!effective)
+    return resolve_in_store(std::move(pull));
+  answer(pull, *effective ? &(*effective)->record : nullptr);
+}
+
+void cdtp_service::resolve_in_store(config_pull pull) {
+  const auto& reader = cfg_.readers[next_reader_++ % cfg_.readers.size()];
+  auto key = pull.key;
+  caf::anon_send(
+    reader, atom::resolve_v, std::move(key),
+    config_delivery{[self = shared_from_this(), pull = std::move(pull)](
+                      caf::expected<config_record> effective) {
+      if (effective)
+        return self->answer(pull, &*effective);
+      if (error_code(effective.error()) == ec::not_found)
+        return self->answer(pull, nullptr);
+      ECR_ERROR("inbound: cannot resolve a configuration: {} "
+                "[correlationId {}]",
+                render(effective.error()), pull.correlation_id);
+      self->fail(pull, 500, "Internal Server Error");
+    }});
 }
 
 void cdtp_service::answer(const config_pull& pull,
@@ -174,21 +182,6 @@ inbound(inbound_actor::stateful_pointer<inbound_state> self,
   self->state.cdtp = std::move(cdtp);
   const auto& manager = self->state.cdtp->config().config_manager;
   return {
-    [self, manager](config_pull& pull) {
-      self->request(manager, caf::infinite, atom::resolve_v, pull.key)
-        .then(
-          [self, pull](config_record& effective) {
-            self->state.cdtp->answer(pull, &effective);
-          },
-          [self, pull](caf::error& err) {
-            if (error_code(err) == ec::not_found)
-              return self->state.cdtp->answer(pull, nullptr);
-            ECR_ERROR("inbound: cannot resolve a configuration: {} "
-                      "[correlationId {}]",
-                      render(err), pull.correlation_id);
-            self->state.cdtp->fail(pull, 500, "Internal Server Error");
-          });
-    },
     [self, manager](atom::confirm, status_record& confirmation) {
       self->request(manager, caf::infinite, atom::confirm_v, confirmation)
         .then([](status_record&) {},
@@ -228,9 +221,8 @@ caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
   auto max = cfg.max_payload_bytes;
   auto tenant = cfg.tenant_id;
   if (auto err = nats.subscribe(subjects::cdtp_request(cfg.instance_name),
-                                group, [cdtp, target](nats_message&& msg) {
-                                  if (auto pull = cdtp->handle(msg))
-                                    caf::anon_send(target, std::move(*pull));
+                                group, [cdtp](nats_message&& msg) {
+                                  cdtp->handle(msg);
                                 }))
     return err;
   if (auto err = nats.subscribe(

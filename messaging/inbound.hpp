@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,9 +14,21 @@ class delivery_log;
 class nats_client;
 struct nats_message;
 
+/// A CDTP configuration request (RFC 6) after decoding and validation:
+/// which configuration, what the consumer already has, where to answer.
+struct config_pull {
+  std::string correlation_id;
+  config_key key;
+  /// The configId the consumer reported; empty for none.
+  std::string known_config_id;
+  std::string reply_to;
+};
+
 struct inbound_config {
   std::shared_ptr<nats_client> nats;
   std::shared_ptr<config_cache> cache;
+  /// Resolve the requests the cache cannot answer, round robin.
+  std::vector<store_reader_actor> readers;
   config_manager_actor config_manager;
   /// Dispatches and implicit confirmations go to the log; the recorder is
   /// woken when it has work.
@@ -34,16 +47,15 @@ struct inbound_config {
 caf::error validate(const inbound_config& cfg);
 
 /// Answers 6/CDTP configuration requests (decisions A10-A13). NATS delivery
-/// threads call `handle`, which answers from the read cache when it can; the
-/// INBOUND actor resolves the rest and calls `answer`.
-class cdtp_service {
+/// threads call `handle`, which answers from the read cache when it can and
+/// else has a store reader resolve the request and answer from its thread.
+class cdtp_service : public std::enable_shared_from_this<cdtp_service> {
 public:
   explicit cdtp_service(inbound_config cfg);
 
-  /// Decodes, validates and answers one request if the cache allows; returns
-  /// the pull the inbound actor must resolve otherwise. Drops (and logs)
+  /// Decodes, validates and answers one request. Drops (and logs)
   /// undecodable, oversize and expired requests.
-  std::optional<config_pull> handle(const nats_message& msg);
+  void handle(const nats_message& msg);
 
   /// Answers with the effective configuration (nullptr: none is in force)
   /// and records the dispatch.
@@ -57,11 +69,15 @@ public:
   }
 
 private:
+  /// Has a store reader resolve `pull` and answer it.
+  void resolve_in_store(config_pull pull);
+
   void reply(const std::string& reply_to, const std::string& correlation_id,
              const config_key& key, int32_t status, const char* reason,
              const config_record* content);
 
   inbound_config cfg_;
+  std::atomic<size_t> next_reader_ = 0;
 };
 
 struct inbound_state {

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/config_cache.hpp"
+#include "core/metrics.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/json.hpp"
 #include "gateway/rest_api.hpp"
@@ -49,11 +50,12 @@ component_health messaging_health(const node_state& st) {
 } // namespace
 
 caf::error validate(const node_config& cfg) {
-  if (!cfg.writer_store || cfg.reader_stores.empty() || !cfg.cache)
+  if (!cfg.writer_store || cfg.reader_stores.empty())
     return make_error(ec::invalid_configuration,
-                      "the node needs a writer store, reader stores and a "
-                      "cache");
-  return validate(store_writer_config{cfg.group_commit_max});
+                      "the node needs a writer store and reader stores");
+  if (auto err = validate(store_reader_config{cfg.cache, cfg.metrics}))
+    return err;
+  return validate(store_writer_config{cfg.group_commit_max, cfg.metrics});
 }
 
 node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
@@ -66,11 +68,13 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   st.writer = self->spawn<caf::detached>(store_writer,
                                          std::move(cfg->writer_store),
                                          store_writer_config{
-                                           cfg->group_commit_max});
+                                           cfg->group_commit_max,
+                                           cfg->metrics});
   for (auto& reader_store : cfg->reader_stores)
     st.readers.push_back(
       self->spawn<caf::detached>(store_reader, std::move(reader_store),
-                                 cfg->cache));
+                                 store_reader_config{cfg->cache,
+                                                     cfg->metrics}));
   auto deliveries = std::make_shared<delivery_log>();
   st.recorder = self->spawn(status_recorder,
                             status_recorder_config{st.writer, deliveries});
@@ -79,7 +83,8 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     st.events = self->spawn(event_publisher,
                             event_publisher_config{st.nats,
                                                    cfg->messaging.instance_name,
-                                                   cfg->replica_id});
+                                                   cfg->replica_id,
+                                                   cfg->metrics});
   st.config_manager = self->spawn(config_manager,
                                   config_manager_config{st.writer, st.readers,
                                                         cfg->cache, st.events});
@@ -88,6 +93,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     messaging.nats = st.nats;
     messaging.cache = cfg->cache;
     messaging.readers = st.readers;
+    messaging.metrics = cfg->metrics;
     messaging.config_manager = st.config_manager;
     messaging.deliveries = deliveries;
     messaging.recorder = st.recorder;
@@ -173,7 +179,9 @@ connect_messaging(const settings& cfg, node_config& ncfg) {
                            cfg.nats.password, cfg.service.replica_id,
                            cfg.nats.reconnect_buffer_bytes};
   auto urls = cfg.nats.urls;
-  auto client = nats_client::connect(connection, [urls](bool connected) {
+  auto metrics = ncfg.metrics;
+  auto client = nats_client::connect(connection, [urls, metrics](bool connected) {
+    metrics->nats_state(connected);
     if (connected)
       ECR_INFO("nats: connected");
     else
@@ -206,7 +214,8 @@ void configure_actor_system(caf::actor_system_config& sys_cfg,
 }
 
 caf::expected<std::shared_ptr<node_config>>
-make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache) {
+make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
+                 std::shared_ptr<service_metrics> metrics) {
   auto result = std::make_shared<node_config>();
   auto writer_store = open_store(cfg, store_role::writer);
   if (!writer_store)
@@ -219,16 +228,19 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache) {
     result->reader_stores.push_back(std::move(*reader_store));
   }
   result->cache = std::move(cache);
+  result->metrics = std::move(metrics);
   result->group_commit_max = static_cast<size_t>(cfg.storage.group_commit_max);
   return result;
 }
 
 caf::expected<rest_api_config>
 connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
-                const settings& cfg, std::shared_ptr<config_cache> cache) {
+                const settings& cfg, const node_config& ncfg) {
   rest_api_config rest;
   rest.tenant_id = cfg.service.default_tenant;
-  rest.cache = std::move(cache);
+  rest.cache = ncfg.cache;
+  rest.metrics = ncfg.metrics;
+  rest.metrics_path = cfg.metrics.path;
   rest.node = supervisor;
   caf::error err;
   self->request(supervisor, std::chrono::seconds{10}, atom::components_v)
@@ -262,7 +274,8 @@ int run_service(const settings& cfg) {
 
   auto cache = std::make_shared<config_cache>(cfg.cache.max_bytes,
                                               render_config);
-  auto ncfg = make_node_config(cfg, cache);
+  auto metrics = std::make_shared<service_metrics>(ECR_VERSION);
+  auto ncfg = make_node_config(cfg, cache, metrics);
   if (!ncfg) {
     ECR_ERROR("cannot open the store: {}", error_message(ncfg.error()));
     return 1;
@@ -283,7 +296,7 @@ int run_service(const settings& cfg) {
   {
     caf::scoped_actor self{sys};
     caf::error start_error;
-    auto rest = connect_gateway(self, supervisor, cfg, cache);
+    auto rest = connect_gateway(self, supervisor, cfg, **ncfg);
     if (!rest)
       start_error = rest.error();
     if (!start_error) {

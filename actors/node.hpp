@@ -15,12 +15,14 @@ namespace ecr {
 
 class config_cache;
 class nats_client;
+class service_metrics;
 
 /// What the NODE spawns, in order.
 struct node_config {
   store_ptr writer_store;
   std::vector<store_ptr> reader_stores;
   std::shared_ptr<config_cache> cache;
+  std::shared_ptr<service_metrics> metrics;
   size_t group_commit_max = 512;
   /// Messaging; without a NATS client the node runs REST only.
   std::shared_ptr<nats_client> nats;
@@ -71,17 +73,19 @@ void configure_actor_system(caf::actor_system_config& sys_cfg,
 /// Opens the store handles (one writer, `storage.sqlite.readers` readers)
 /// and gathers what the node spawns.
 caf::expected<std::shared_ptr<node_config>>
-make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache);
+make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
+                 std::shared_ptr<service_metrics> metrics);
 
 /// Connects to NATS (in the background: an unreachable server is no error)
 /// and fills in the messaging part of `ncfg`.
 caf::expected<std::shared_ptr<nats_client>>
 connect_messaging(const settings& cfg, node_config& ncfg);
 
-/// Asks a running node for the components the REST API talks to.
+/// Asks a running node for the components the REST API talks to; the cache
+/// and metrics are the node's.
 caf::expected<rest_api_config>
 connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
-                const settings& cfg, std::shared_ptr<config_cache> cache);
+                const settings& cfg, const node_config& ncfg);
 
 /// Runs the service until SIGTERM or SIGINT: loads nothing itself, logs, and
 /// returns the process exit code (0 after a clean shutdown).

@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 
 #include <caf/exit_reason.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -40,6 +41,22 @@ caf::typed_response_promise<T> enqueue(Self* self, Op op) {
   return promise;
 }
 
+/// Runs the store operation `op`, recording its latency and failure ("not
+/// found" is an answer, not a failure).
+template <class Op>
+auto timed(service_metrics& metrics, std::string_view operation, Op op) {
+  auto started = std::chrono::steady_clock::now();
+  auto result = op();
+  caf::error failure;
+  if constexpr (std::is_same_v<decltype(result), caf::error>)
+    failure = result;
+  else if (!result)
+    failure = result.error();
+  metrics.store_operation(operation, std::chrono::steady_clock::now() - started,
+                          failure && error_code(failure) != ec::not_found);
+  return result;
+}
+
 } // namespace
 
 /// Adds, for a changed default, the endpoints now following it (A14).
@@ -60,6 +77,15 @@ caf::error validate(const store_writer_config& cfg) {
   if (cfg.max_batch == 0)
     return make_error(ec::invalid_configuration,
                       "storage.group-commit-max: must be at least 1");
+  if (!cfg.metrics)
+    return make_error(ec::invalid_configuration, "store writer needs metrics");
+  return {};
+}
+
+caf::error validate(const store_reader_config& cfg) {
+  if (!cfg.cache || !cfg.metrics)
+    return make_error(ec::invalid_configuration,
+                      "store reader needs the cache and metrics");
   return {};
 }
 
@@ -68,12 +94,13 @@ void store_writer_state::flush() {
     return;
   auto writes = std::move(batch);
   batch.clear();
-  auto err = db->begin_batch();
-  if (!err) {
+  auto err = timed(*cfg.metrics, "commit", [&] {
+    if (auto failed = db->begin_batch())
+      return failed;
     for (auto& write : writes)
       write.apply(*db);
-    err = db->commit_batch();
-  }
+    return db->commit_batch();
+  });
   if (err)
     ECR_ERROR("{}: commit of {} writes failed: {}", name, writes.size(),
               render(err));
@@ -84,8 +111,12 @@ void store_writer_state::flush() {
 store_writer_actor::behavior_type
 store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
              store_ptr db, store_writer_config cfg) {
+  if (auto err = validate(cfg)) {
+    self->quit(err);
+    return store_writer_actor::behavior_type::make_empty_behavior();
+  }
   self->state.db = std::move(db);
-  self->state.cfg = cfg;
+  self->state.cfg = std::move(cfg);
   // Answer what was accepted before leaving; the store closes with the state.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     self->state.flush();
@@ -175,14 +206,14 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
 
 caf::expected<config_record>
 store_reader_state::read_through(const config_key& key) {
-  if (!cache)
-    return db->get_config(key);
-  auto generation = cache->generation();
-  auto record = db->get_config(key);
+  auto& cache = *cfg.cache;
+  auto generation = cache.generation();
+  auto record = timed(*cfg.metrics, "get_config",
+                      [&] { return db->get_config(key); });
   if (record)
-    cache->fill(*record, generation);
+    cache.fill(*record, generation);
   else if (error_code(record.error()) == ec::not_found)
-    cache->fill_absent(key, generation);
+    cache.fill_absent(key, generation);
   return record;
 }
 
@@ -199,9 +230,13 @@ store_reader_state::resolve(const config_key& key) {
 
 store_reader_actor::behavior_type
 store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
-             store_ptr db, std::shared_ptr<config_cache> cache) {
+             store_ptr db, store_reader_config cfg) {
+  if (auto err = validate(cfg)) {
+    self->quit(err);
+    return store_reader_actor::behavior_type::make_empty_behavior();
+  }
   self->state.db = std::move(db);
-  self->state.cache = std::move(cache);
+  self->state.cfg = std::move(cfg);
   return {
     [self](atom::get, const config_key& key) -> caf::result<config_record> {
       return self->state.read_through(key);
@@ -217,10 +252,14 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     },
     [self](atom::list,
            const config_key& scope) -> caf::result<std::vector<config_record>> {
-      return self->state.db->list_configs(scope);
+      auto& st = self->state;
+      return timed(*st.cfg.metrics, "list_configs",
+                   [&] { return st.db->list_configs(scope); });
     },
     [self](atom::list, const status_query& query) -> caf::result<status_page> {
-      return self->state.db->list_statuses(query);
+      auto& st = self->state;
+      return timed(*st.cfg.metrics, "list_statuses",
+                   [&] { return st.db->list_statuses(query); });
     },
     [self](atom::ping) {
       auto err = self->state.db->ping();

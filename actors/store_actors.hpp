@@ -11,12 +11,15 @@
 namespace ecr {
 
 class config_cache;
+class service_metrics;
 
 // -- store writer ---------------------------------------------------------------
 
 struct store_writer_config {
   /// Most writes committed together.
   size_t max_batch = 512;
+  /// Times each batch commit.
+  std::shared_ptr<service_metrics> metrics;
 };
 
 caf::error validate(const store_writer_config& cfg);
@@ -52,14 +55,22 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
 
 // -- store reader ---------------------------------------------------------------
 
+struct store_reader_config {
+  /// Filled with what single-configuration reads find.
+  std::shared_ptr<config_cache> cache;
+  /// Times each read.
+  std::shared_ptr<service_metrics> metrics;
+};
+
+caf::error validate(const store_reader_config& cfg);
+
 struct store_reader_state {
   // Not an aggregate: CAF 0.17 would try to build it from `self` (C++20
   // parenthesized aggregate init).
   store_reader_state() = default;
 
   store_ptr db;
-  /// Filled with what single-configuration reads find, if set.
-  std::shared_ptr<config_cache> cache;
+  store_reader_config cfg;
 
   /// Reads one configuration and caches the outcome (document or absence)
   /// unless a write committed meanwhile.
@@ -74,6 +85,6 @@ struct store_reader_state {
 /// Must be spawned `caf::detached`: every handler blocks on the store.
 store_reader_actor::behavior_type
 store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
-             store_ptr db, std::shared_ptr<config_cache> cache);
+             store_ptr db, store_reader_config cfg);
 
 } // namespace ecr

@@ -130,6 +130,13 @@ const std::regex& instance_name_pattern() {
   return pattern;
 }
 
+/// A path of its own: not under the API base paths or the health routes.
+const std::regex& metrics_path_pattern() {
+  static const std::regex pattern{
+    "^/(?!(api|ecr|health)(/|$))[a-zA-Z0-9_.-]+(/[a-zA-Z0-9_.-]+)*$"};
+  return pattern;
+}
+
 const std::regex& instance_or_any_pattern() {
   static const std::regex pattern{"^(\\*|[a-zA-Z0-9_-]{1,64})$"};
   return pattern;
@@ -255,6 +262,10 @@ const std::vector<key_spec>& key_table() {
           [](settings& s, const std::string& v) {
             s.peers.tenant_manager = v;
           })},
+    {"metrics.path", {},
+     text(metrics_path_pattern(),
+          "must be an absolute path outside /api, /ecr and /health",
+          [](settings& s, const std::string& v) { s.metrics.path = v; })},
     {"cache.max-size", {},
      size(0, 64LL * 1024 * 1024 * 1024, [](settings& s, int64_t v) {
        s.cache.max_bytes = static_cast<size_t>(v);

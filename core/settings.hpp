@@ -59,6 +59,11 @@ struct settings {
     std::string tenant_manager = "*";
   } peers;
 
+  struct metrics_settings {
+    /// Where Prometheus scrapes (A22), on the REST port.
+    std::string path = "/prometheus";
+  } metrics;
+
   struct cache_settings {
     size_t max_bytes = 16 * 1024 * 1024;
   } cache;

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/identifiers.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "gateway/json.hpp"
 
 #include <caf/send.hpp>
@@ -10,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <string_view>
 
 namespace ecr {
@@ -32,33 +34,45 @@ enum class route_id {
 };
 
 /// A path pattern; `{}` captures one segment. Versioned routes live under
-/// every base path (A1), the others at the root.
+/// every base path (A1), the others at the root. `uri` names the route in
+/// metrics.
 struct route {
   route_id id;
   bool versioned;
   std::vector<std::string_view> pattern;
   std::vector<std::string_view> methods;
+  std::string_view uri;
 };
 
 const std::vector<route>& route_table() {
   static const std::vector<route> table{
     {route_id::endpoint_config, true,
-     {"endpoints", "{}", "app-versions", "{}"}, {"GET", "PUT", "DELETE"}},
+     {"endpoints", "{}", "app-versions", "{}"}, {"GET", "PUT", "DELETE"},
+     "/api/v1/endpoints/{endpointId}/app-versions/{appVersionName}"},
     {route_id::endpoint_configs, true,
-     {"endpoints", "{}", "app-versions", "{}", "configurations"}, {"GET"}},
+     {"endpoints", "{}", "app-versions", "{}", "configurations"}, {"GET"},
+     "/api/v1/endpoints/{endpointId}/app-versions/{appVersionName}/"
+     "configurations"},
     {route_id::default_config, true, {"app-versions", "{}"},
-     {"GET", "PUT", "DELETE"}},
+     {"GET", "PUT", "DELETE"}, "/api/v1/app-versions/{appVersionName}"},
     {route_id::default_configs, true, {"app-versions", "{}", "configurations"},
-     {"GET"}},
-    {route_id::statuses, true, {"statuses"}, {"GET"}},
-    {route_id::batch, true, {"endpoints", "batch"}, {"PUT"}},
-    {route_id::filter, true, {"endpoints", "filters", "{}"}, {"PUT"}},
-    {route_id::health, false, {"health"}, {"GET"}},
-    {route_id::health_ready, false, {"health", "ready"}, {"GET"}},
-    {route_id::health_startup, false, {"health", "startup"}, {"GET"}},
+     {"GET"}, "/api/v1/app-versions/{appVersionName}/configurations"},
+    {route_id::statuses, true, {"statuses"}, {"GET"}, "/api/v1/statuses"},
+    {route_id::batch, true, {"endpoints", "batch"}, {"PUT"},
+     "/api/v1/endpoints/batch"},
+    {route_id::filter, true, {"endpoints", "filters", "{}"}, {"PUT"},
+     "/api/v1/endpoints/filters/{filterId}"},
+    {route_id::health, false, {"health"}, {"GET"}, "/health"},
+    {route_id::health_ready, false, {"health", "ready"}, {"GET"},
+     "/health/ready"},
+    {route_id::health_startup, false, {"health", "startup"}, {"GET"},
+     "/health/startup"},
   };
   return table;
 }
+
+/// How unrouted requests show in metrics.
+constexpr std::string_view unknown_uri = "UNKNOWN";
 
 constexpr std::array<std::array<std::string_view, 3>, 2> base_paths{{
   {"api", "v1", ""},
@@ -329,7 +343,11 @@ public:
     auto query = question == std::string::npos
                    ? std::string_view{}
                    : std::string_view{req.target}.substr(question + 1);
+    if (path == cfg_.metrics_path && req.method == "GET")
+      return reply(metrics_response());
     auto found = match_route(req.method, path);
+    reply = measured(found.matched ? found.matched->uri : unknown_uri,
+                     req.method, std::move(reply));
     if (!found.matched) {
       if (!found.allow.empty()) {
         auto res = error_response(405, "method " + req.method
@@ -594,6 +612,25 @@ private:
     return result;
   }
 
+  http_response metrics_response() const {
+    http_response res;
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = cfg_.metrics->render();
+    return res;
+  }
+
+  /// `reply`, recording the request in the metrics when it is answered.
+  http_reply measured(std::string_view uri, std::string_view method,
+                      http_reply reply) const {
+    return [metrics = cfg_.metrics, uri, method = std::string{method},
+            started = std::chrono::steady_clock::now(),
+            reply = std::move(reply)](http_response res) {
+      metrics->http_request(uri, method, static_cast<int>(res.status),
+                            std::chrono::steady_clock::now() - started);
+      reply(std::move(res));
+    };
+  }
+
   /// Runs `job` on the gateway bridge.
   template <class Job>
   void run(http_reply reply, Job job) const {
@@ -626,10 +663,10 @@ private:
 
 caf::error validate(const rest_api_config& cfg) {
   if (!cfg.cache || !cfg.bridge || !cfg.config_manager || cfg.readers.empty()
-      || !cfg.node)
+      || !cfg.node || !cfg.metrics)
     return make_error(ec::invalid_configuration,
                       "the REST API needs the cache, the gateway bridge, the "
-                      "config manager, store readers and the node");
+                      "config manager, store readers, the node and metrics");
   return {};
 }
 

@@ -10,6 +10,8 @@
 
 namespace ecr {
 
+class service_metrics;
+
 struct rest_api_config {
   /// Tenant of every record while multitenancy is off.
   std::string tenant_id = "kaa";
@@ -21,6 +23,9 @@ struct rest_api_config {
   /// Resolves filters for E6; invalid when the node runs without NATS.
   filter_resolver_actor filters;
   node_actor node;
+  std::shared_ptr<service_metrics> metrics;
+  /// Where `metrics` are served (A22).
+  std::string metrics_path = "/prometheus";
 };
 
 caf::error validate(const rest_api_config& cfg);

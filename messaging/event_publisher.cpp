@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "messaging/avro.hpp"
 #include "messaging/nats_client.hpp"
 #include "messaging/subjects.hpp"
@@ -13,9 +14,10 @@
 namespace ecr {
 
 caf::error validate(const event_publisher_config& cfg) {
-  if (!cfg.nats || cfg.instance_name.empty())
+  if (!cfg.nats || cfg.instance_name.empty() || !cfg.metrics)
     return make_error(ec::invalid_configuration,
-                      "event publisher needs a NATS client and an instance");
+                      "event publisher needs a NATS client, an instance and "
+                      "metrics");
   return {};
 }
 
@@ -42,15 +44,17 @@ event_publisher_actor::behavior_type event_publisher(
         event.correlation_id = make_uuid_v4();
         event.timestamp = now_ms();
         event.endpoint_id = endpoint;
-        if (auto err = cfg.nats->publish(subject, avro::encode(event)))
+        if (auto err = cfg.nats->publish(subject, avro::encode(event))) {
           ECR_WARN("{}: config.updated for endpoint {} lost: {} "
                    "[correlationId {}]",
                    event_publisher_state::name, endpoint, render(err),
                    event.correlation_id);
-        else
+        } else {
+          cfg.metrics->event_published("config.updated");
           ECR_DEBUG("{}: config.updated {} for endpoint {} [correlationId {}]",
                     event_publisher_state::name, effective.config_id, endpoint,
                     event.correlation_id);
+        }
       }
     },
   };

@@ -8,12 +8,14 @@
 namespace ecr {
 
 class nats_client;
+class service_metrics;
 
 struct event_publisher_config {
   std::shared_ptr<nats_client> nats;
   std::string instance_name;
   /// Sent as originatorReplicaId.
   std::string replica_id;
+  std::shared_ptr<service_metrics> metrics;
 };
 
 caf::error validate(const event_publisher_config& cfg);

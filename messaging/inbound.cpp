@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/identifiers.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "messaging/avro.hpp"
 #include "messaging/nats_client.hpp"
 #include "messaging/subjects.hpp"
@@ -22,23 +23,33 @@ bool expired(int64_t timestamp, int64_t timeout) {
   return timeout > 0 && timestamp + timeout < now_ms();
 }
 
-/// Decodes a message of type `T`, dropping (with a log line) what is too
-/// large, malformed or expired.
+/// Decodes a message of type `T` (`kind` names it in metrics), dropping
+/// what is too large, malformed or expired with a log line and a count
+/// (A12).
 template <class T>
-std::optional<T> accept(const nats_message& msg, size_t max_payload_bytes) {
-  auto decoded = avro::decode<T>(msg.payload, max_payload_bytes);
+std::optional<T> accept(const nats_message& msg, const inbound_config& cfg,
+                        std::string_view kind) {
+  auto decoded = avro::decode<T>(msg.payload, cfg.max_payload_bytes);
   if (!decoded) {
     ECR_WARN("inbound: dropped a message on {}: {}", msg.subject,
              error_message(decoded.error()));
+    cfg.metrics->message_dropped(kind, "undecodable");
     return std::nullopt;
   }
   if (expired(decoded->timestamp, decoded->timeout)) {
     ECR_INFO("inbound: dropped an expired message on {} [correlationId {}]",
              msg.subject, decoded->correlation_id);
+    cfg.metrics->message_dropped(kind, "expired");
     return std::nullopt;
   }
   return std::move(*decoded);
 }
+
+constexpr std::string_view cdtp_request_kind = "cdtp.request";
+constexpr std::string_view config_applied_kind = "config.applied";
+constexpr std::string_view endpoint_unregistered_kind
+  = "endpoint.unregistered";
+constexpr std::string_view tenant_unregistered_kind = "tenant.unregistered";
 
 /// A12: what makes a CDTP request unanswerable; empty when it is fine.
 std::string invalid_request(const avro::config_request& request) {
@@ -56,11 +67,11 @@ std::string invalid_request(const avro::config_request& request) {
 
 caf::error validate(const inbound_config& cfg) {
   if (!cfg.nats || !cfg.cache || cfg.readers.empty() || !cfg.config_manager
-      || !cfg.deliveries || !cfg.recorder)
+      || !cfg.deliveries || !cfg.recorder || !cfg.metrics)
     return make_error(ec::invalid_configuration,
                       "inbound messaging needs NATS, the cache, store readers, "
-                      "the config manager, the delivery log and the status "
-                      "recorder");
+                      "the config manager, the delivery log, the status "
+                      "recorder and metrics");
   return {};
 }
 
@@ -69,13 +80,15 @@ cdtp_service::cdtp_service(inbound_config cfg) : cfg_(std::move(cfg)) {
 }
 
 void cdtp_service::handle(const nats_message& msg) {
-  auto request = accept<avro::config_request>(msg, cfg_.max_payload_bytes);
+  auto received = std::chrono::steady_clock::now();
+  auto request = accept<avro::config_request>(msg, cfg_, cdtp_request_kind);
   if (!request)
     return;
   if (msg.reply.empty()) {
     ECR_WARN("inbound: dropped a CDTP request without a reply subject "
              "[correlationId {}]",
              request->correlation_id);
+    cfg_.metrics->message_dropped(cdtp_request_kind, "no_reply_subject");
     return;
   }
   config_pull pull{request->correlation_id,
@@ -83,7 +96,8 @@ void cdtp_service::handle(const nats_message& msg) {
                     request->app_version_name,
                     request->config_name.value_or(default_config_name)},
                    request->config_id.value_or(""),
-                   msg.reply};
+                   msg.reply,
+                   received};
   if (auto problem = invalid_request(*request); !problem.empty()) {
     ECR_INFO("inbound: bad CDTP request: {} [correlationId {}]", problem,
              pull.correlation_id);
@@ -130,12 +144,12 @@ void cdtp_service::resolve_in_store(config_pull pull) {
 void cdtp_service::answer(const config_pull& pull,
                           const config_record* effective) {
   if (!effective)
-    return reply(pull.reply_to, pull.correlation_id, pull.key, 404,
+    return reply(pull, 404,
                  "Not Found", nullptr);
   if (effective->config_id == pull.known_config_id)
-    return reply(pull.reply_to, pull.correlation_id, pull.key, 200,
+    return reply(pull, 200,
                  "Not Modified", nullptr);
-  reply(pull.reply_to, pull.correlation_id, pull.key, 200, "OK", effective);
+  reply(pull, 200, "OK", effective);
   status_record dispatched;
   dispatched.tenant_id = cfg_.tenant_id;
   dispatched.endpoint_id = pull.key.endpoint_id;
@@ -149,27 +163,27 @@ void cdtp_service::answer(const config_pull& pull,
 
 void cdtp_service::fail(const config_pull& pull, int32_t status,
                         const char* reason) {
-  reply(pull.reply_to, pull.correlation_id, pull.key, status, reason, nullptr);
+  reply(pull, status, reason, nullptr);
 }
 
-void cdtp_service::reply(const std::string& reply_to,
-                         const std::string& correlation_id,
-                         const config_key& key, int32_t status,
+void cdtp_service::reply(const config_pull& pull, int32_t status,
                          const char* reason, const config_record* content) {
   avro::config_response response;
-  response.correlation_id = correlation_id;
+  response.correlation_id = pull.correlation_id;
   response.timestamp = now_ms();
-  response.app_version_name = key.app_version;
-  response.endpoint_id = key.endpoint_id;
+  response.app_version_name = pull.key.app_version;
+  response.endpoint_id = pull.key.endpoint_id;
   if (content) {
     response.config_id = content->config_id;
     response.content = content->content;
   }
   response.status_code = status;
   response.reason_phrase = reason;
-  if (auto err = cfg_.nats->publish(reply_to, avro::encode(response)))
+  if (auto err = cfg_.nats->publish(pull.reply_to, avro::encode(response)))
     ECR_WARN("inbound: CDTP response lost: {} [correlationId {}]",
-             render(err), correlation_id);
+             render(err), pull.correlation_id);
+  cfg_.metrics->cdtp_request(status,
+                             std::chrono::steady_clock::now() - pull.received);
 }
 
 inbound_actor::behavior_type
@@ -218,8 +232,6 @@ caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
   const auto& cfg = cdtp->config();
   auto& nats = *cfg.nats;
   const auto& group = cfg.instance_name;
-  auto max = cfg.max_payload_bytes;
-  auto tenant = cfg.tenant_id;
   if (auto err = nats.subscribe(subjects::cdtp_request(cfg.instance_name),
                                 group, [cdtp](nats_message&& msg) {
                                   cdtp->handle(msg);
@@ -227,12 +239,15 @@ caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
     return err;
   if (auto err = nats.subscribe(
         subjects::config_applied(cfg.configuration_consumer), group,
-        [target, max, tenant](nats_message&& msg) {
-          auto event = accept<avro::config_applied>(msg, max);
+        [cdtp, target](nats_message&& msg) {
+          const auto& cfg = cdtp->config();
+          auto event
+            = accept<avro::config_applied>(msg, cfg, config_applied_kind);
           if (!event)
             return;
+          cfg.metrics->event_consumed(config_applied_kind);
           status_record confirmation;
-          confirmation.tenant_id = tenant;
+          confirmation.tenant_id = cfg.tenant_id;
           confirmation.endpoint_id = event->endpoint_id;
           confirmation.app_version = event->app_version_name;
           confirmation.config_id = event->config_id;
@@ -243,20 +258,28 @@ caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
     return err;
   if (auto err = nats.subscribe(
         subjects::endpoint_unregistered(cfg.endpoint_register), group,
-        [target, max, tenant](nats_message&& msg) {
-          auto event = accept<avro::endpoint_unregistered_event>(msg, max);
-          if (event && !event->endpoint_id.empty())
-            caf::anon_send(target, atom::purge_v, tenant, event->endpoint_id);
+        [cdtp, target](nats_message&& msg) {
+          const auto& cfg = cdtp->config();
+          auto event = accept<avro::endpoint_unregistered_event>(
+            msg, cfg, endpoint_unregistered_kind);
+          if (!event || event->endpoint_id.empty())
+            return;
+          cfg.metrics->event_consumed(endpoint_unregistered_kind);
+          caf::anon_send(target, atom::purge_v, cfg.tenant_id,
+                         event->endpoint_id);
         }))
     return err;
-  return nats.subscribe(subjects::tenant_unregistered(cfg.tenant_manager),
-                        group, [target, max](nats_message&& msg) {
-                          auto event
-                            = accept<avro::tenant_unregistered_event>(msg, max);
-                          if (event && !event->tenant_id.empty())
-                            caf::anon_send(target, atom::purge_v,
-                                           event->tenant_id, std::string{});
-                        });
+  return nats.subscribe(
+    subjects::tenant_unregistered(cfg.tenant_manager), group,
+    [cdtp, target](nats_message&& msg) {
+      const auto& cfg = cdtp->config();
+      auto event = accept<avro::tenant_unregistered_event>(
+        msg, cfg, tenant_unregistered_kind);
+      if (!event || event->tenant_id.empty())
+        return;
+      cfg.metrics->event_consumed(tenant_unregistered_kind);
+      caf::anon_send(target, atom::purge_v, event->tenant_id, std::string{});
+    });
 }
 
 } // namespace ecr

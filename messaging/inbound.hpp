@@ -3,6 +3,7 @@
 #include "actors/actors.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@ namespace ecr {
 class config_cache;
 class delivery_log;
 class nats_client;
+class service_metrics;
 struct nats_message;
 
 /// A CDTP configuration request (RFC 6) after decoding and validation:
@@ -22,6 +24,8 @@ struct config_pull {
   /// The configId the consumer reported; empty for none.
   std::string known_config_id;
   std::string reply_to;
+  /// When the request arrived, for the latency metric.
+  std::chrono::steady_clock::time_point received;
 };
 
 struct inbound_config {
@@ -34,6 +38,8 @@ struct inbound_config {
   /// woken when it has work.
   std::shared_ptr<delivery_log> deliveries;
   status_recorder_actor recorder;
+  /// Counts requests, events and dropped messages.
+  std::shared_ptr<service_metrics> metrics;
   /// Tenant of every record while multitenancy is off.
   std::string tenant_id = "kaa";
   std::string instance_name = "ecr";
@@ -72,8 +78,7 @@ private:
   /// Has a store reader resolve `pull` and answer it.
   void resolve_in_store(config_pull pull);
 
-  void reply(const std::string& reply_to, const std::string& correlation_id,
-             const config_key& key, int32_t status, const char* reason,
+  void reply(const config_pull& pull, int32_t status, const char* reason,
              const config_record* content);
 
   inbound_config cfg_;

@@ -7,9 +7,9 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libcaf-dev libnats-dev nats-server
   libboost-dev libsqlite3-dev libsimdjson-dev rapidjson-dev libyaml-cpp-dev
-  libspdlog-dev libfmt-dev libssl-dev libcurl4-openssl-dev
+  libspdlog-dev libfmt-dev libssl-dev libcurl4-openssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  python3 python3-avro curl procps
+  python3 python3-avro python3-yaml curl procps prometheus
   wrk nginx-light
 )
 

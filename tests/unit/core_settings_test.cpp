@@ -220,6 +220,14 @@ TEST_F(core_settings, sizes_take_binary_suffixes) {
       << text;
 }
 
+TEST_F(core_settings, metrics_path_defaults_to_prometheus_and_can_move) {
+  EXPECT_EQ(loaded("", {}).metrics.path, "/prometheus");
+  EXPECT_EQ(loaded("", {{"METRICS_PATH", "/actuator/prometheus"}}).metrics.path,
+            "/actuator/prometheus");
+  EXPECT_EQ(loaded("", {{"METRICS_PATH", "/healthz"}}).metrics.path,
+            "/healthz");
+}
+
 // -- invalid input --------------------------------------------------------------
 
 TEST_F(core_settings, invalid_values_are_rejected_naming_the_key) {
@@ -244,6 +252,12 @@ TEST_F(core_settings, invalid_values_are_rejected_naming_the_key) {
          sample{"SERVER_MAX_BODY_SIZE", "2GiB", "server.max-body-size"},
          sample{"SERVER_MAX_BODY_SIZE", "0", "server.max-body-size"},
          sample{"CACHE_MAX_SIZE", "-5", "cache.max-size"},
+         sample{"METRICS_PATH", "metrics", "metrics.path"},
+         sample{"METRICS_PATH", "/health", "metrics.path"},
+         sample{"METRICS_PATH", "/api/v1/metrics", "metrics.path"},
+         sample{"METRICS_PATH", "/ecr", "metrics.path"},
+         sample{"METRICS_PATH", "/a//b", "metrics.path"},
+         sample{"METRICS_PATH", "/m?x=1", "metrics.path"},
          sample{"LOGGING_LEVEL", "verbose", "logging.level"},
          sample{"SERVER_IO_THREADS", "0", "server.io-threads"},
          sample{"STORAGE_SQLITE_READERS", "17", "storage.sqlite.readers"},

@@ -5,6 +5,7 @@
 
 #include "core/settings.hpp"
 #include "core/config_cache.hpp"
+#include "core/metrics.hpp"
 #include "gateway/json.hpp"
 #include "gateway/rest_api.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -37,7 +38,8 @@ struct service_fixture : ::testing::Test {
 
   void start() {
     cache = std::make_shared<config_cache>(cfg.cache.max_bytes, render_config);
-    auto ncfg = make_node_config(cfg, cache);
+    metrics = std::make_shared<service_metrics>("test");
+    auto ncfg = make_node_config(cfg, cache, metrics);
     if (!ncfg)
       throw std::runtime_error("cannot open the store");
     sys_cfg = std::make_unique<caf::actor_system_config>();
@@ -45,7 +47,7 @@ struct service_fixture : ::testing::Test {
     sys = std::make_unique<caf::actor_system>(*sys_cfg);
     supervisor = sys->spawn(node, *ncfg);
     caf::scoped_actor self{*sys};
-    auto rest = connect_gateway(self, supervisor, cfg, cache);
+    auto rest = connect_gateway(self, supervisor, cfg, **ncfg);
     if (!rest)
       throw std::runtime_error("cannot reach the node");
     handler = make_rest_handler(*rest);
@@ -93,6 +95,7 @@ struct service_fixture : ::testing::Test {
   test::temp_dir dir;
   settings cfg;
   std::shared_ptr<config_cache> cache;
+  std::shared_ptr<service_metrics> metrics;
   std::unique_ptr<caf::actor_system_config> sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
   node_actor supervisor;

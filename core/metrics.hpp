@@ -1,0 +1,56 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ecr {
+
+/// The service's Prometheus metrics (A22), recorded from any thread (HTTP io
+/// threads, NATS delivery threads, actors) and rendered in the text
+/// exposition format for `/prometheus`. Recording a sample costs a few
+/// atomic operations and one small map lookup.
+class service_metrics {
+public:
+  using duration = std::chrono::steady_clock::duration;
+
+  /// `version` goes into `ecr_build_info`.
+  explicit service_metrics(std::string_view version);
+
+  ~service_metrics();
+
+  service_metrics(const service_metrics&) = delete;
+  service_metrics& operator=(const service_metrics&) = delete;
+
+  /// One answered HTTP request; `uri` is the route template, not the path.
+  void http_request(std::string_view uri, std::string_view method, int status,
+                    duration took);
+
+  /// One answered CDTP request, from receipt to the published reply.
+  void cdtp_request(int status, duration took);
+
+  /// A NATS message that got no processing: `reason` is `expired`,
+  /// `undecodable` or `no_reply_subject`.
+  void message_dropped(std::string_view subject, std::string_view reason);
+
+  void event_published(std::string_view type);
+
+  void event_consumed(std::string_view type);
+
+  /// NATS connection state changes; a connect after a loss is a reconnect.
+  void nats_state(bool connected);
+
+  /// One store operation (`failed`: it returned an error other than "not
+  /// found", which is an answer).
+  void store_operation(std::string_view operation, duration took, bool failed);
+
+  /// Everything, in the Prometheus text format (version 0.0.4).
+  std::string render() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace ecr

@@ -1,0 +1,103 @@
+#include "core/metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace ecr {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// The value of the sample line that starts with `series` (name and labels
+/// as rendered), or -1 if there is none.
+double sample(const std::string& text, const std::string& series) {
+  auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos)
+    return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+TEST(service_metrics, counts_http_requests_by_route_method_and_status) {
+  service_metrics m{"1.2.3"};
+  m.http_request("/api/v1/statuses", "GET", 200, 2ms);
+  m.http_request("/api/v1/statuses", "GET", 200, 20ms);
+  m.http_request("/api/v1/statuses", "GET", 400, 1ms);
+  auto text = m.render();
+  const std::string ok = R"({method="GET",status="200",uri="/api/v1/statuses"})";
+  EXPECT_EQ(sample(text, "http_server_requests_seconds_count" + ok), 2) << text;
+  EXPECT_NEAR(sample(text, "http_server_requests_seconds_sum" + ok), 0.022, 1e-9);
+  // 2 ms falls in the 2.5 ms bucket, 20 ms only from 25 ms on.
+  EXPECT_EQ(sample(text, R"(http_server_requests_seconds_bucket{method="GET",status="200",uri="/api/v1/statuses",le="0.0025"})"),
+            1);
+  EXPECT_EQ(sample(text, R"(http_server_requests_seconds_bucket{method="GET",status="200",uri="/api/v1/statuses",le="0.025"})"),
+            2);
+  EXPECT_EQ(sample(text, R"(http_server_requests_seconds_count{method="GET",status="400",uri="/api/v1/statuses"})"),
+            1);
+  EXPECT_EQ(sample(text, R"(ecr_build_info{version="1.2.3"})"), 1);
+}
+
+TEST(service_metrics, client_chosen_methods_do_not_become_series) {
+  service_metrics m{"t"};
+  m.http_request("UNKNOWN", "BREW", 405, 1ms);
+  m.http_request("UNKNOWN", "SPAM", 405, 1ms);
+  auto text = m.render();
+  EXPECT_EQ(sample(text, R"(http_server_requests_seconds_count{method="OTHER",status="405",uri="UNKNOWN"})"),
+            2)
+    << text;
+  EXPECT_EQ(text.find("BREW"), std::string::npos);
+}
+
+TEST(service_metrics, counts_cdtp_answers_and_dropped_messages) {
+  service_metrics m{"t"};
+  m.cdtp_request(200, 1ms);
+  m.cdtp_request(404, 1ms);
+  m.cdtp_request(200, 1ms);
+  m.message_dropped("cdtp.request", "expired");
+  m.message_dropped("cdtp.request", "expired");
+  m.message_dropped("config.applied", "undecodable");
+  auto text = m.render();
+  EXPECT_EQ(sample(text, R"(ecr_cdtp_requests_seconds_count{status="200"})"), 2);
+  EXPECT_EQ(sample(text, R"(ecr_cdtp_requests_seconds_count{status="404"})"), 1);
+  EXPECT_EQ(sample(text, R"(ecr_messages_dropped_total{reason="expired",subject="cdtp.request"})"),
+            2);
+  EXPECT_EQ(sample(text, R"(ecr_messages_dropped_total{reason="undecodable",subject="config.applied"})"),
+            1);
+}
+
+TEST(service_metrics, events_in_and_out) {
+  service_metrics m{"t"};
+  m.event_published("config.updated");
+  m.event_consumed("config.applied");
+  m.event_consumed("config.applied");
+  auto text = m.render();
+  EXPECT_EQ(sample(text, R"(ecr_events_published_total{type="config.updated"})"), 1);
+  EXPECT_EQ(sample(text, R"(ecr_events_consumed_total{type="config.applied"})"), 2);
+}
+
+TEST(service_metrics, a_connect_after_a_loss_is_a_reconnect) {
+  service_metrics m{"t"};
+  EXPECT_EQ(sample(m.render(), "ecr_nats_connected"), 0);
+  m.nats_state(true);
+  EXPECT_EQ(sample(m.render(), "ecr_nats_connected"), 1);
+  EXPECT_EQ(sample(m.render(), "ecr_nats_reconnects_total"), 0);
+  m.nats_state(false);
+  EXPECT_EQ(sample(m.render(), "ecr_nats_connected"), 0);
+  m.nats_state(true);
+  auto text = m.render();
+  EXPECT_EQ(sample(text, "ecr_nats_connected"), 1);
+  EXPECT_EQ(sample(text, "ecr_nats_reconnects_total"), 1);
+}
+
+TEST(service_metrics, store_errors_count_failures_only) {
+  service_metrics m{"t"};
+  m.store_operation("commit", 3ms, false);
+  m.store_operation("commit", 3ms, true);
+  auto text = m.render();
+  EXPECT_EQ(sample(text, R"(ecr_store_operation_seconds_count{operation="commit"})"), 2);
+  EXPECT_EQ(sample(text, R"(ecr_store_errors_total{operation="commit"})"), 1);
+  EXPECT_EQ(sample(text, R"(ecr_store_errors_total{operation="get_config"})"), -1);
+}
+
+} // namespace
+} // namespace ecr

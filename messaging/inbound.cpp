@@ -63,6 +63,23 @@ std::string invalid_request(const avro::config_request& request) {
   return {};
 }
 
+/// Subscribes `subject` in the instance's queue group: each message that
+/// decodes as a `T` goes to `on_event`, which answers whether it handled it
+/// (handled events are counted as consumed under `kind`).
+template <class T, class OnEvent>
+caf::error subscribe_event(const std::shared_ptr<cdtp_service>& cdtp,
+                           const std::string& subject, std::string_view kind,
+                           OnEvent on_event) {
+  const auto& cfg = cdtp->config();
+  return cfg.nats->subscribe(
+    subject, cfg.instance_name, [cdtp, kind, on_event](nats_message&& msg) {
+      const auto& cfg = cdtp->config();
+      auto event = accept<T>(msg, cfg, kind);
+      if (event && on_event(*event, cfg))
+        cfg.metrics->event_consumed(kind);
+    });
+}
+
 } // namespace
 
 caf::error validate(const inbound_config& cfg) {
@@ -237,48 +254,42 @@ caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
                                   cdtp->handle(msg);
                                 }))
     return err;
-  if (auto err = nats.subscribe(
-        subjects::config_applied(cfg.configuration_consumer), group,
-        [cdtp, target](nats_message&& msg) {
-          const auto& cfg = cdtp->config();
-          auto event
-            = accept<avro::config_applied>(msg, cfg, config_applied_kind);
-          if (!event)
-            return;
-          cfg.metrics->event_consumed(config_applied_kind);
+  if (auto err = subscribe_event<avro::config_applied>(
+        cdtp, subjects::config_applied(cfg.configuration_consumer),
+        config_applied_kind,
+        [target](const avro::config_applied& event, const inbound_config& cfg) {
           status_record confirmation;
           confirmation.tenant_id = cfg.tenant_id;
-          confirmation.endpoint_id = event->endpoint_id;
-          confirmation.app_version = event->app_version_name;
-          confirmation.config_id = event->config_id;
-          confirmation.confirmation_code = event->status_code;
-          confirmation.confirmation_reason = event->reason_phrase.value_or("");
+          confirmation.endpoint_id = event.endpoint_id;
+          confirmation.app_version = event.app_version_name;
+          confirmation.config_id = event.config_id;
+          confirmation.confirmation_code = event.status_code;
+          confirmation.confirmation_reason = event.reason_phrase.value_or("");
           caf::anon_send(target, atom::confirm_v, std::move(confirmation));
+          return true;
         }))
     return err;
-  if (auto err = nats.subscribe(
-        subjects::endpoint_unregistered(cfg.endpoint_register), group,
-        [cdtp, target](nats_message&& msg) {
-          const auto& cfg = cdtp->config();
-          auto event = accept<avro::endpoint_unregistered_event>(
-            msg, cfg, endpoint_unregistered_kind);
-          if (!event || event->endpoint_id.empty())
-            return;
-          cfg.metrics->event_consumed(endpoint_unregistered_kind);
+  if (auto err = subscribe_event<avro::endpoint_unregistered_event>(
+        cdtp, subjects::endpoint_unregistered(cfg.endpoint_register),
+        endpoint_unregistered_kind,
+        [target](const avro::endpoint_unregistered_event& event,
+                 const inbound_config& cfg) {
+          if (event.endpoint_id.empty())
+            return false;
           caf::anon_send(target, atom::purge_v, cfg.tenant_id,
-                         event->endpoint_id);
+                         event.endpoint_id);
+          return true;
         }))
     return err;
-  return nats.subscribe(
-    subjects::tenant_unregistered(cfg.tenant_manager), group,
-    [cdtp, target](nats_message&& msg) {
-      const auto& cfg = cdtp->config();
-      auto event = accept<avro::tenant_unregistered_event>(
-        msg, cfg, tenant_unregistered_kind);
-      if (!event || event->tenant_id.empty())
-        return;
-      cfg.metrics->event_consumed(tenant_unregistered_kind);
-      caf::anon_send(target, atom::purge_v, event->tenant_id, std::string{});
+  return subscribe_event<avro::tenant_unregistered_event>(
+    cdtp, subjects::tenant_unregistered(cfg.tenant_manager),
+    tenant_unregistered_kind,
+    [target](const avro::tenant_unregistered_event& event,
+             const inbound_config&) {
+      if (event.tenant_id.empty())
+        return false;
+      caf::anon_send(target, atom::purge_v, event.tenant_id, std::string{});
+      return true;
     });
 }
 

@@ -38,6 +38,17 @@ using store_writer_actor = caf::typed_actor<
   // Purges an endpoint of a tenant, or the whole tenant for an empty
   // endpoint; answers the records removed.
   caf::replies_to<atom::purge, std::string, std::string>::with<uint64_t>,
+  // Creates a system configuration (A17; `ec::conflict` for a taken name).
+  caf::replies_to<atom::create, system_config_record>::with<
+    system_config_record>,
+  // Updates the system configuration with that configId at that level, at a
+  // time (`ec::not_found` when it is at another level).
+  caf::replies_to<atom::put, system_config_record, int64_t>::with<
+    system_config_record>,
+  // Deletes the system configuration with that configId at that level;
+  // answers the removed record.
+  caf::replies_to<atom::erase, system_config_record>::with<
+    system_config_record>,
   // Commits the pending batch (sent by the writer to itself).
   caf::reacts_to<atom::internal, atom::flush>>;
 
@@ -60,6 +71,15 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>,
   // One page of an endpoint's delivery statuses.
   caf::replies_to<atom::list, status_query>::with<status_page>,
+  // The system configuration with that configId at that level.
+  caf::replies_to<atom::get, system_config_record>::with<system_config_record>,
+  // The system configuration of that name at that level.
+  caf::replies_to<atom::find, system_config_record>::with<system_config_record>,
+  // All system configurations at a level, oldest first.
+  caf::replies_to<atom::list, system_config_record>::with<
+    std::vector<system_config_record>>,
+  // The app version of an endpoint (tenant, endpoint), for A17's tree walk.
+  caf::replies_to<atom::parent, std::string, std::string>::with<std::string>,
   // Checks that the store answers.
   caf::replies_to<atom::ping>::with<component_health>>;
 
@@ -89,6 +109,27 @@ using config_manager_actor = caf::typed_actor<
   // One page of an endpoint's delivery statuses.
   caf::replies_to<atom::list, status_query>::with<status_page>>;
 
+/// The SYSTEM CONFIG MANAGER: system configurations at the TENANT,
+/// APPLICATION, APP_VERSION and ENDPOINT levels (A17), announced over 27/SCMP.
+/// A message's record names the level (tenant, level, levelId) and, as each
+/// operation needs, the configId, name and content.
+using system_config_manager_actor = caf::typed_actor<
+  // Creates a record (configId and dates are assigned).
+  caf::replies_to<atom::create, system_config_record>::with<
+    system_config_record>,
+  // Replaces display name and content of the record with that configId.
+  caf::replies_to<atom::put, system_config_record>::with<system_config_record>,
+  caf::replies_to<atom::erase, system_config_record>::with<
+    system_config_record>,
+  caf::replies_to<atom::get, system_config_record>::with<system_config_record>,
+  caf::replies_to<atom::list, system_config_record>::with<
+    std::vector<system_config_record>>,
+  // The record of that name at the level, or (when the flag is set) at the
+  // nearest level above that has one: ENDPOINT, APP_VERSION, APPLICATION,
+  // TENANT.
+  caf::replies_to<atom::resolve, system_config_record, bool>::with<
+    system_config_record>>;
+
 /// The STATUS RECORDER: writes the delivery bookkeeping that the CDTP path
 /// collects in a delivery log, behind and in batches (it is history, not
 /// acknowledged data).
@@ -102,7 +143,9 @@ using status_recorder_actor = caf::typed_actor<
 /// (6/CDTP config.updated), one event per endpoint.
 using event_publisher_actor = caf::typed_actor<
   // The effective configuration now in force for these endpoints.
-  caf::reacts_to<atom::publish, config_record, std::vector<std::string>>>;
+  caf::reacts_to<atom::publish, config_record, std::vector<std::string>>,
+  // A system configuration was created or updated (27/SCMP).
+  caf::reacts_to<atom::publish, system_config_record>>;
 
 /// The FILTER RESOLVER: asks EPR over 20/EFMP which endpoints match a
 /// filter (A15).
@@ -137,7 +180,8 @@ using node_actor = caf::typed_actor<
   // node runs without NATS).
   caf::replies_to<atom::components>::with<config_manager_actor, gateway_actor,
                                           filter_resolver_actor,
-                                          std::vector<store_reader_actor>>>;
+                                          std::vector<store_reader_actor>,
+                                          system_config_manager_actor>>;
 
 /// Work for the gateway bridge. Carries a closure, so it never leaves the
 /// process.

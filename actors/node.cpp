@@ -88,6 +88,10 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   st.config_manager = self->spawn(config_manager,
                                   config_manager_config{st.writer, st.readers,
                                                         cfg->cache, st.events});
+  st.system_configs = self->spawn(
+    system_config_manager,
+    system_config_manager_config{st.writer, st.readers, st.events,
+                                 cfg->application_of});
   if (st.nats) {
     auto messaging = cfg->messaging;
     messaging.nats = st.nats;
@@ -111,6 +115,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   for (const auto& component :
        std::vector<caf::actor_addr>{st.writer.address(), st.recorder.address(),
                                     st.config_manager.address(),
+                                    st.system_configs.address(),
                                     st.gateway.address()})
     self->monitor(component);
   for (const auto& reader : st.readers)
@@ -137,6 +142,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       self->send_exit(st.filters, msg.reason);
     if (st.inbound)
       self->send_exit(st.inbound, msg.reason);
+    self->send_exit(st.system_configs, msg.reason);
     self->send_exit(st.config_manager, msg.reason);
     if (st.events)
       self->send_exit(st.events, msg.reason);
@@ -166,9 +172,11 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     },
     [self](atom::components)
       -> caf::result<config_manager_actor, gateway_actor,
-                     filter_resolver_actor, std::vector<store_reader_actor>> {
+                     filter_resolver_actor, std::vector<store_reader_actor>,
+                     system_config_manager_actor> {
       const auto& st = self->state;
-      return {st.config_manager, st.gateway, st.filters, st.readers};
+      return {st.config_manager, st.gateway, st.filters, st.readers,
+              st.system_configs};
     },
   };
 }
@@ -230,6 +238,9 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
   result->cache = std::move(cache);
   result->metrics = std::move(metrics);
   result->group_commit_max = static_cast<size_t>(cfg.storage.group_commit_max);
+  result->application_of = [](const std::string&) -> std::optional<std::string> {
+    return std::nullopt;
+  };
   return result;
 }
 
@@ -247,11 +258,13 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
     .receive(
       [&](config_manager_actor& manager, gateway_actor& bridge,
           filter_resolver_actor& filters,
-          std::vector<store_reader_actor>& readers) {
+          std::vector<store_reader_actor>& readers,
+          system_config_manager_actor& system_configs) {
         rest.config_manager = std::move(manager);
         rest.bridge = std::move(bridge);
         rest.filters = std::move(filters);
         rest.readers = std::move(readers);
+        rest.system_configs = std::move(system_configs);
       },
       [&](caf::error& failure) { err = std::move(failure); });
   if (err)

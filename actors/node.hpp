@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/system_config_manager.hpp"
 #include "core/settings.hpp"
 #include "messaging/inbound.hpp"
 #include "storage/store.hpp"
@@ -33,6 +34,8 @@ struct node_config {
   std::string replica_id;
   /// How long EPR may take to answer an EFMP request.
   std::chrono::milliseconds filter_timeout{5000};
+  /// The application of an app version (system configurations' tree walk).
+  application_lookup application_of;
 };
 
 caf::error validate(const node_config& cfg);
@@ -49,6 +52,7 @@ struct node_state {
   config_manager_actor config_manager;
   inbound_actor inbound;
   filter_resolver_actor filters;
+  system_config_manager_actor system_configs;
   gateway_actor gateway;
   std::shared_ptr<nats_client> nats;
   /// Set once shutdown began, so components going down are expected.

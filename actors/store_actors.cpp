@@ -57,6 +57,17 @@ auto timed(service_metrics& metrics, std::string_view operation, Op op) {
   return result;
 }
 
+/// The system configuration `key.config_id`, if it lives at `key`'s level
+/// (a configId seen under another level's path is not found there).
+caf::expected<system_config_record>
+system_config_at_level(store& db, const system_config_record& key) {
+  auto stored = db.get_system_config(key.tenant_id, key.config_id);
+  if (stored
+      && (stored->level != key.level || stored->level_id != key.level_id))
+    return make_error(ec::not_found, "system configuration not found");
+  return stored;
+}
+
 } // namespace
 
 /// Adds, for a changed default, the endpoints now following it (A14).
@@ -200,6 +211,32 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
                                    : db.purge_endpoint(tenant_id, endpoint_id);
       });
     },
+    [self](atom::create, const system_config_record& record)
+      -> caf::result<system_config_record> {
+      return enqueue<system_config_record>(
+        self, [=](store& db) { return db.create_system_config(record); });
+    },
+    [self](atom::put, const system_config_record& update,
+           int64_t now_ms) -> caf::result<system_config_record> {
+      return enqueue<system_config_record>(
+        self, [=](store& db) -> caf::expected<system_config_record> {
+          if (auto stored = system_config_at_level(db, update); !stored)
+            return stored.error();
+          return db.update_system_config(update, now_ms);
+        });
+    },
+    [self](atom::erase, const system_config_record& key)
+      -> caf::result<system_config_record> {
+      return enqueue<system_config_record>(
+        self, [=](store& db) -> caf::expected<system_config_record> {
+          auto stored = system_config_at_level(db, key);
+          if (!stored)
+            return stored.error();
+          if (auto err = db.delete_system_config(key.tenant_id, key.config_id))
+            return err;
+          return stored;
+        });
+    },
     [self](atom::internal, atom::flush) { self->state.flush(); },
   };
 }
@@ -260,6 +297,35 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
       auto& st = self->state;
       return timed(*st.cfg.metrics, "list_statuses",
                    [&] { return st.db->list_statuses(query); });
+    },
+    [self](atom::get, const system_config_record& key)
+      -> caf::result<system_config_record> {
+      auto& st = self->state;
+      return timed(*st.cfg.metrics, "get_system_config",
+                   [&] { return system_config_at_level(*st.db, key); });
+    },
+    [self](atom::find, const system_config_record& key)
+      -> caf::result<system_config_record> {
+      auto& st = self->state;
+      return timed(*st.cfg.metrics, "find_system_config", [&] {
+        return st.db->find_system_config(key.tenant_id, key.level,
+                                         key.level_id, key.name);
+      });
+    },
+    [self](atom::list, const system_config_record& scope)
+      -> caf::result<std::vector<system_config_record>> {
+      auto& st = self->state;
+      return timed(*st.cfg.metrics, "list_system_configs", [&] {
+        return st.db->list_system_configs(scope.tenant_id, scope.level,
+                                          scope.level_id);
+      });
+    },
+    [self](atom::parent, const std::string& tenant_id,
+           const std::string& endpoint_id) -> caf::result<std::string> {
+      auto& st = self->state;
+      return timed(*st.cfg.metrics, "app_version_of_endpoint", [&] {
+        return st.db->app_version_of_endpoint(tenant_id, endpoint_id);
+      });
     },
     [self](atom::ping) {
       auto err = self->state.db->ping();

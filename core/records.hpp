@@ -165,8 +165,17 @@ typename Inspector::result_type inspect(Inspector& f, status_page& x) {
   return f(caf::meta::type_name("status_page"), x.items, x.total);
 }
 
+/// The levels of system configurations, most general first (RFC 27
+/// `configLevel` values).
+namespace system_level {
+inline constexpr const char* tenant = "TENANT";
+inline constexpr const char* application = "APPLICATION";
+inline constexpr const char* app_version = "APP_VERSION";
+inline constexpr const char* endpoint = "ENDPOINT";
+} // namespace system_level
+
 /// A platform-side system configuration (spec 3.5). `level` is one of
-/// TENANT, APPLICATION, APP_VERSION, ENDPOINT.
+/// the `system_level`s.
 struct system_config_record {
   std::string tenant_id;
   std::string config_id;

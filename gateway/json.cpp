@@ -10,6 +10,7 @@
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 
@@ -163,6 +164,50 @@ caf::expected<batch_request> parse_batch(std::string_view body) {
   return result;
 }
 
+caf::expected<system_config_input>
+parse_system_config(std::string_view body) {
+  auto bad = [](std::string reason) {
+    return make_error(ec::invalid_argument,
+                      "invalid system configuration: " + reason);
+  };
+  auto minified = minify_json(body);
+  if (!minified)
+    return minified.error();
+  simdjson::dom::parser parser;
+  simdjson::dom::object root;
+  if (parser.parse(*minified).get(root))
+    return bad("the body must be a JSON object");
+  system_config_input result;
+  for (auto [field, slot] : {std::pair{"name", &result.name},
+                             std::pair{"displayName", &result.display_name}}) {
+    auto value = root[field];
+    if (value.error() || value.is_null())
+      continue;
+    std::string_view text;
+    if (value.get(text))
+      return bad(std::string{field} + " must be a string");
+    *slot = std::string{text};
+  }
+  auto config = root["config"];
+  if (config.error() || config.is_null())
+    return bad("config is required");
+  std::string_view text;
+  if (!config.get(text)) {
+    // Kaa's client sends the configuration as a string holding JSON.
+    auto content = minify_json(text);
+    if (!content)
+      return bad("config must hold JSON: " + error_message(content.error()));
+    result.content = std::move(*content);
+  } else {
+    // The raw text, not a re-serialization: numbers keep their spelling.
+    auto raw = raw_member(*minified, "config");
+    if (!raw)
+      return bad("config is required");
+    result.content = std::string{*raw};
+  }
+  return result;
+}
+
 bool is_json_media_type(std::string_view content_type) {
   auto end = content_type.find(';');
   auto type = content_type.substr(0, end);
@@ -249,15 +294,85 @@ void write_status(json_writer& out, const status_record& x) {
   out.EndObject();
 }
 
-/// Spring's sort object; the pages are always sorted (by dispatch date).
-void write_sort(json_writer& out) {
+/// Spring's sort object.
+void write_sort(json_writer& out, bool sorted) {
   out.StartObject();
   out.Key("sorted");
-  out.Bool(true);
+  out.Bool(sorted);
   out.Key("unsorted");
-  out.Bool(false);
+  out.Bool(!sorted);
   out.Key("empty");
+  out.Bool(!sorted);
+  out.EndObject();
+}
+
+/// A Spring Data page: page `number` of `size` items, `total` in all; the
+/// items are written by `write_items`.
+template <class WriteItems>
+std::string render_page(int64_t number, int64_t size, int64_t total,
+                        int64_t count, bool sorted, WriteItems write_items) {
+  auto pages = size > 0 ? (total + size - 1) / size : 0;
+  rapidjson::StringBuffer buf;
+  json_writer out{buf};
+  out.StartObject();
+  out.Key("content");
+  out.StartArray();
+  write_items(out);
+  out.EndArray();
+  out.Key("pageable");
+  out.StartObject();
+  out.Key("sort");
+  write_sort(out, sorted);
+  out.Key("offset");
+  out.Int64(number * size);
+  out.Key("pageNumber");
+  out.Int64(number);
+  out.Key("pageSize");
+  out.Int64(size);
+  out.Key("paged");
+  out.Bool(true);
+  out.Key("unpaged");
   out.Bool(false);
+  out.EndObject();
+  out.Key("totalElements");
+  out.Int64(total);
+  out.Key("totalPages");
+  out.Int64(pages);
+  out.Key("last");
+  out.Bool(number + 1 >= pages);
+  out.Key("size");
+  out.Int64(size);
+  out.Key("number");
+  out.Int64(number);
+  out.Key("sort");
+  write_sort(out, sorted);
+  out.Key("numberOfElements");
+  out.Int64(count);
+  out.Key("first");
+  out.Bool(number == 0);
+  out.Key("empty");
+  out.Bool(count == 0);
+  out.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+void write_system_config(json_writer& out, const system_config_record& x) {
+  out.StartObject();
+  out.Key("configId");
+  write_string(out, x.config_id);
+  out.Key("name");
+  write_string(out, x.name);
+  out.Key("displayName");
+  if (x.display_name.empty())
+    out.Null();
+  else
+    write_string(out, x.display_name);
+  out.Key("config");
+  write_string(out, x.content);
+  out.Key("createdAt");
+  write_string(out, iso8601_ms(x.created_ms));
+  out.Key("updatedAt");
+  write_string(out, iso8601_ms(x.updated_ms));
   out.EndObject();
 }
 
@@ -265,51 +380,33 @@ void write_sort(json_writer& out) {
 
 std::string render_status_page(const status_page& page,
                                const status_query& query) {
-  auto pages = query.size > 0 ? (page.total + query.size - 1) / query.size : 0;
-  auto count = static_cast<int64_t>(page.items.size());
+  // Always sorted, by dispatch date.
+  return render_page(query.page, query.size, page.total,
+                     static_cast<int64_t>(page.items.size()), true,
+                     [&](json_writer& out) {
+                       for (const auto& item : page.items)
+                         write_status(out, item);
+                     });
+}
+
+std::string render_system_config(const system_config_record& record) {
   rapidjson::StringBuffer buf;
   json_writer out{buf};
-  out.StartObject();
-  out.Key("content");
-  out.StartArray();
-  for (const auto& item : page.items)
-    write_status(out, item);
-  out.EndArray();
-  out.Key("pageable");
-  out.StartObject();
-  out.Key("sort");
-  write_sort(out);
-  out.Key("offset");
-  out.Int64(query.page * query.size);
-  out.Key("pageNumber");
-  out.Int64(query.page);
-  out.Key("pageSize");
-  out.Int64(query.size);
-  out.Key("paged");
-  out.Bool(true);
-  out.Key("unpaged");
-  out.Bool(false);
-  out.EndObject();
-  out.Key("totalElements");
-  out.Int64(page.total);
-  out.Key("totalPages");
-  out.Int64(pages);
-  out.Key("last");
-  out.Bool(query.page + 1 >= pages);
-  out.Key("size");
-  out.Int64(query.size);
-  out.Key("number");
-  out.Int64(query.page);
-  out.Key("sort");
-  write_sort(out);
-  out.Key("numberOfElements");
-  out.Int64(count);
-  out.Key("first");
-  out.Bool(query.page == 0);
-  out.Key("empty");
-  out.Bool(count == 0);
-  out.EndObject();
+  write_system_config(out, record);
   return {buf.GetString(), buf.GetSize()};
+}
+
+std::string render_system_config_page(
+  const std::vector<system_config_record>& records, int64_t number,
+  int64_t size) {
+  auto total = static_cast<int64_t>(records.size());
+  auto first = std::min(total, number * size);
+  auto last = std::min(total, first + size);
+  return render_page(number, size, total, last - first, false,
+                     [&](json_writer& out) {
+                       for (auto i = first; i < last; ++i)
+                         write_system_config(out, records[static_cast<size_t>(i)]);
+                     });
 }
 
 std::string render_health(bool up,

@@ -4,6 +4,7 @@
 
 #include <caf/expected.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +35,20 @@ struct batch_request {
 /// by the caller. Fails with `ec::invalid_argument` naming the problem.
 caf::expected<batch_request> parse_batch(std::string_view body);
 
+/// A system configuration body (S1, S5, A17).
+struct system_config_input {
+  std::optional<std::string> name;
+  std::optional<std::string> display_name;
+  /// `config`, minified JSON text.
+  std::string content;
+};
+
+/// Parses `{"name": …, "displayName": …, "config": …}`: `config` required,
+/// either a string holding JSON (as Kaa's client sends it) or a JSON value;
+/// `name` and `displayName` strings or absent (null counts as absent). Names
+/// are checked by the caller. Fails with `ec::invalid_argument`.
+caf::expected<system_config_input> parse_system_config(std::string_view body);
+
 /// True for `application/json` and `application/*+json`, any parameters.
 bool is_json_media_type(std::string_view content_type);
 
@@ -50,6 +65,16 @@ std::string render_message(std::string_view message);
 /// A Spring Data page of ConfigurationStatus items (spec 5.3) for `query`.
 std::string render_status_page(const status_page& page,
                                const status_query& query);
+
+/// The SystemConfiguration shape: configId, name, displayName, config (as a
+/// JSON string), createdAt, updatedAt.
+std::string render_system_config(const system_config_record& record);
+
+/// A Spring Data page of SystemConfiguration items: page `number` (0-based)
+/// of `size` out of all `records`.
+std::string render_system_config_page(
+  const std::vector<system_config_record>& records, int64_t number,
+  int64_t size);
 
 /// The health body: `{"status": "UP"|"DOWN", "components": {name: {status,
 /// details?}}}`; components may be empty (liveness).

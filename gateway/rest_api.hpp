@@ -20,6 +20,7 @@ struct rest_api_config {
   config_manager_actor config_manager;
   /// Answer GETs the cache cannot, round robin.
   std::vector<store_reader_actor> readers;
+  system_config_manager_actor system_configs;
   /// Resolves filters for E6; invalid when the node runs without NATS.
   filter_resolver_actor filters;
   node_actor node;

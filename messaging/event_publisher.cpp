@@ -57,6 +57,26 @@ event_publisher_actor::behavior_type event_publisher(
         }
       }
     },
+    [self](atom::publish, const system_config_record& record) {
+      const auto& cfg = self->state.cfg;
+      avro::system_config_updated event;
+      event.correlation_id = make_uuid_v4();
+      event.timestamp = now_ms();
+      event.tenant_id = record.tenant_id;
+      event.config_name = record.name;
+      event.config_level = record.level;
+      event.config_level_id = record.level_id;
+      event.content = record.content;
+      event.originator_replica_id = cfg.replica_id;
+      auto subject = subjects::system_config_updated(cfg.instance_name);
+      if (auto err = cfg.nats->publish(subject, avro::encode(event))) {
+        ECR_WARN("{}: system.config.updated of {} lost: {} [correlationId {}]",
+                 event_publisher_state::name, record.config_id, render(err),
+                 event.correlation_id);
+        return;
+      }
+      cfg.metrics->event_published("system.config.updated");
+    },
   };
 }
 

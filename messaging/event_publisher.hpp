@@ -30,8 +30,9 @@ struct event_publisher_state {
   static inline const char* name = "event-publisher";
 };
 
-/// Publishes one 6/CDTP ConfigUpdated per endpoint. While NATS is down the
-/// client buffers events up to its reconnect buffer (A24).
+/// Publishes one 6/CDTP ConfigUpdated per endpoint, and a 27/SCMP
+/// SystemConfigUpdated per stored system configuration. While NATS is down
+/// the client buffers events up to its reconnect buffer (A24).
 event_publisher_actor::behavior_type event_publisher(
   event_publisher_actor::stateful_pointer<event_publisher_state> self,
   event_publisher_config cfg);

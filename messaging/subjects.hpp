@@ -20,6 +20,11 @@ inline std::string config_updated(const std::string& instance,
   return subject;
 }
 
+/// 27/SCMP system configuration changes of this instance.
+inline std::string system_config_updated(const std::string& instance) {
+  return "kaa.v1.events." + instance + ".system.config.updated";
+}
+
 /// 6/CDTP config.applied events of a consumer instance.
 inline std::string config_applied(const std::string& consumer) {
   return "kaa.v1.events." + consumer + ".endpoint.config.applied";

@@ -483,6 +483,20 @@ public:
     return single(q, read_system_config, "system configuration");
   }
 
+  caf::expected<std::string>
+  app_version_of_endpoint(const std::string& tenant_id,
+                          const std::string& endpoint_id) override {
+    auto q = prepare(
+      "SELECT app_version FROM (SELECT app_version, 0 AS rank, updated_ms AS "
+      "at FROM configs WHERE tenant_id = ?1 AND endpoint_id = ?2 UNION ALL "
+      "SELECT app_version, 1, last_dispatched_ms FROM statuses WHERE "
+      "tenant_id = ?1 AND endpoint_id = ?2) ORDER BY rank, at DESC, "
+      "app_version LIMIT 1");
+    q.bind(tenant_id, endpoint_id);
+    return single(q, [](const query& row) { return row.text(0); },
+                  "endpoint");
+  }
+
   caf::expected<system_config_record>
   find_system_config(const std::string& tenant_id, const std::string& level,
                      const std::string& level_id,

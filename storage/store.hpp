@@ -103,6 +103,14 @@ public:
   get_system_config(const std::string& tenant_id, const std::string& config_id)
     = 0;
 
+  /// The app version an endpoint is known under (A17's ENDPOINT parent): of
+  /// its configurations the most recently updated, else of its status
+  /// records the most recently dispatched; `ec::not_found` if neither.
+  virtual caf::expected<std::string>
+  app_version_of_endpoint(const std::string& tenant_id,
+                          const std::string& endpoint_id)
+    = 0;
+
   /// The record named `name` at (level, levelId).
   virtual caf::expected<system_config_record>
   find_system_config(const std::string& tenant_id, const std::string& level,

@@ -150,6 +150,36 @@ TEST_P(system_config_contract, delete_of_a_missing_record_is_not_found) {
   EXPECT_EQ(ok(writer().get_system_config(tenant_1, "sc-1")), kept);
 }
 
+// -- the ENDPOINT level's parent ------------------------------------------------
+
+TEST_P(system_config_contract, endpoint_app_version_prefers_the_latest_config) {
+  put(endpoint_key("ep-1", "v1"), "{}", "c-1", 1000);
+  put(endpoint_key("ep-1", "v2", "night"), "{}", "c-2", 3000);
+  put(endpoint_key("ep-1", "v3"), "{}", "c-3", 2000);
+  // A later dispatch under another version does not outrank a config.
+  dispatch(status_of("ep-1", "c-9", "v4"), 9000);
+  EXPECT_EQ(ok(writer().app_version_of_endpoint(tenant_1, "ep-1")), "v2");
+}
+
+TEST_P(system_config_contract, endpoint_app_version_falls_back_to_statuses) {
+  dispatch(status_of("ep-1", "c-1", "v1"), 1000);
+  dispatch(status_of("ep-1", "c-2", "v2"), 2000);
+  EXPECT_EQ(ok(writer().app_version_of_endpoint(tenant_1, "ep-1")), "v2");
+  // Defaults (no endpoint) and other tenants do not count.
+  put(default_key("v9"), "{}", "d-1", 5000);
+  put(endpoint_key("ep-1", "v8", default_config_name, tenant_2), "{}", "c-3",
+      6000);
+  EXPECT_EQ(ok(writer().app_version_of_endpoint(tenant_1, "ep-1")), "v2");
+}
+
+TEST_P(system_config_contract, endpoint_app_version_of_a_stranger_is_not_found) {
+  put(endpoint_key("ep-1", "v1"), "{}", "c-1", 1000);
+  EXPECT_TRUE(fails_with(ec::not_found,
+                         writer().app_version_of_endpoint(tenant_1, "ep-2")));
+  EXPECT_TRUE(fails_with(ec::not_found,
+                         writer().app_version_of_endpoint(tenant_2, "ep-1")));
+}
+
 } // namespace
 
 } // namespace ecr::test

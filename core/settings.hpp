@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/app_catalog.hpp"
+
 #include <caf/expected.hpp>
 
 #include <cstdint>
@@ -73,6 +75,10 @@ struct settings {
   } logging;
 
   int scheduler_threads = 2;
+
+  /// Applications, their app versions and endpoint-configuration schemas
+  /// (A18), from `kaa.applications`. YAML only: no environment form.
+  app_catalog applications;
 };
 
 /// Reads one environment variable; empty optional when unset.

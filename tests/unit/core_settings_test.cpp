@@ -293,6 +293,155 @@ TEST_F(core_settings, top_level_must_be_a_map) {
   EXPECT_TRUE(rejected("just text\n", {}, "service-config.yml"));
 }
 
+// -- kaa.applications ---------------------------------------------------------
+
+/// The minified schema text in force for `version`, or "none".
+std::string schema_text(const settings& s, const std::string& version) {
+  auto rule = s.applications.schema_for(version);
+  return rule.schema ? rule.schema->text() : "none";
+}
+
+TEST_F(core_settings, applications_load_with_both_schema_keys) {
+  auto s = loaded(R"(
+kaa:
+  applications:
+    kettle:
+      endpoint-configuration:
+        schema-required: true
+        schema:
+          type: object
+          required: [power]
+          properties:
+            power: {type: boolean}
+      versions:
+        kettle-v1:
+        kettle-v2:
+          endpointConfigurationSchema: '{"type": "object", "required": ["mode"]}'
+    lamp:
+      endpointConfigurationSchema: |
+        {"type": "array"}
+      versions: [lamp-v1, lamp-v2]
+    bare:
+)");
+  const auto& apps = s.applications.applications();
+  ASSERT_EQ(apps.size(), 3u);
+  EXPECT_TRUE(apps.at("kettle").schema_required);
+  EXPECT_FALSE(apps.at("lamp").schema_required);
+  EXPECT_EQ(apps.at("bare").schema, nullptr);
+  EXPECT_TRUE(apps.at("bare").versions.empty());
+  EXPECT_EQ(s.applications.application_of("kettle-v2"), "kettle");
+  EXPECT_EQ(s.applications.application_of("lamp-v2"), "lamp");
+  EXPECT_EQ(schema_text(s, "kettle-v1"),
+            R"({"type":"object","required":["power"],"properties":{"power":{"type":"boolean"}}})");
+  EXPECT_EQ(schema_text(s, "kettle-v2"), R"({"type":"object","required":["mode"]})");
+  EXPECT_EQ(schema_text(s, "lamp-v1"), R"({"type":"array"})");
+  EXPECT_TRUE(s.applications.schema_for("kettle-v1").required);
+  EXPECT_FALSE(s.applications.schema_for("lamp-v1").required);
+  // The schema from YAML is live, not just text.
+  EXPECT_EQ(s.applications.schema_for("kettle-v1").schema->violations(R"({"power": 1})"),
+            std::vector<std::string>{"/power: expected boolean, got integer"});
+}
+
+TEST_F(core_settings, yaml_schemas_keep_their_scalar_types) {
+  auto s = loaded(R"(
+kaa:
+  applications:
+    kettle:
+      endpoint-configuration:
+        schema:
+          properties:
+            a: {type: integer, minimum: -5, maximum: +10, multipleOf: 0x2, default: 007}
+            b: {enum: [true, False, null, ~, "true", '1', 1.5, -2.5e-3, 1e3, on, yes, 0o17]}
+            c:
+              const: !!str 12
+              title: |
+                two
+                lines
+            d: {minimum: 123456789012345678901234567890}
+            "4": {description: "", examples: [[], {}]}
+      versions: [kettle-v1]
+)");
+  EXPECT_EQ(schema_text(s, "kettle-v1"),
+            R"({"properties":{)"
+            R"("a":{"type":"integer","minimum":-5,"maximum":10,"multipleOf":2,"default":7},)"
+            R"("b":{"enum":[true,false,null,null,"true","1",1.5,-0.0025,1000.0,"on","yes",15]},)"
+            R"("c":{"const":"12","title":"two\nlines\n"},)"
+            R"("d":{"minimum":1.2345678901234568e29},)"
+            R"("4":{"description":"","examples":[[],{}]}}})");
+}
+
+TEST_F(core_settings, application_keys_may_be_dotted) {
+  auto s = loaded(R"(
+kaa.applications:
+  kettle:
+    endpoint-configuration.schema-required: "true"
+    endpoint-configuration.schema: '{"type": "object"}'
+    versions: {kettle-v1: {}}
+)");
+  EXPECT_TRUE(s.applications.schema_for("kettle-v1").required);
+  EXPECT_EQ(schema_text(s, "kettle-v1"), R"({"type":"object"})");
+}
+
+TEST_F(core_settings, no_applications_means_an_empty_catalog) {
+  EXPECT_TRUE(loaded("").applications.applications().empty());
+  EXPECT_TRUE(loaded("kaa:\n  applications:\n").applications.applications().empty());
+  // YAML only: the environment cannot set them.
+  EXPECT_TRUE(loaded("", {{"KAA_APPLICATIONS", "x"}}).applications.applications().empty());
+}
+
+TEST_F(core_settings, invalid_applications_are_rejected_naming_the_key) {
+  struct sample {
+    std::string apps;
+    std::string key;
+  };
+  const std::string long_name(257, 'n');
+  for (const auto& [apps, key] : {
+         sample{"[kettle]", "kaa.applications: must map"},
+         sample{"{\"bad\\tname\": {}}",
+                "kaa.applications.bad\tname: application name must not contain control characters"},
+         sample{"{" + long_name + ": {}}",
+                "kaa.applications." + long_name + ": application name must be 1 to 256"},
+         sample{"{kettle: {}, kettle: {}}", "kaa.applications.kettle: application listed twice"},
+         sample{"{kettle: 5}", "kaa.applications.kettle: must be a mapping"},
+         sample{"{kettle: {endpoint-configuration: {schema-required: maybe}}}",
+                "kaa.applications.kettle.endpoint-configuration.schema-required: "
+                "must be true or false (got 'maybe')"},
+         sample{"{kettle: {endpoint-configuration: {schema-required: [true]}}}",
+                "kaa.applications.kettle.endpoint-configuration.schema-required"},
+         sample{"{kettle: {endpoint-configuration: {schema: {type: strin}}}}",
+                "kaa.applications.kettle.endpoint-configuration.schema: invalid JSON schema"},
+         sample{"{kettle: {endpoint-configuration: {schema: [1]}}}",
+                "kaa.applications.kettle.endpoint-configuration.schema: must be a JSON schema"},
+         sample{"{kettle: {endpoint-configuration: {schema: {maximum: .inf}}}}",
+                "kaa.applications.kettle.endpoint-configuration.schema: the number .inf"},
+         sample{"{kettle: {endpoint-configuration: {schema: {maximum: 0x10000000000000000}}}}",
+                "kaa.applications.kettle.endpoint-configuration.schema: the number"},
+         sample{"{kettle: {endpoint-configuration: {schema: &a {items: *a}}}}",
+                "kaa.applications.kettle.endpoint-configuration.schema: nested deeper"},
+         sample{"{kettle: {endpointConfigurationSchema: '{\"type\": '}}",
+                "kaa.applications.kettle.endpointConfigurationSchema: schema is not valid JSON"},
+         sample{"{kettle: {endpointConfigurationSchema: {$ref: 'http://example.com/s.json'}}}",
+                "kaa.applications.kettle.endpointConfigurationSchema: invalid JSON schema: "
+                "/$ref names another document"},
+         sample{"{kettle: {endpointConfigurationSchema: {}, endpoint-configuration: {schema: {}}}}",
+                "kaa.applications.kettle.endpoint-configuration.schema: give either this key "
+                "or kaa.applications.kettle.endpointConfigurationSchema"},
+         sample{"{kettle: {versions: 5}}", "kaa.applications.kettle.versions: must map"},
+         sample{"{kettle: {versions: [[v1]]}}", "kaa.applications.kettle.versions: app version names must be plain"},
+         sample{"{kettle: {versions: {" + long_name + ": }}}",
+                "kaa.applications.kettle.versions." + long_name + ": app version name must be 1 to 256"},
+         sample{"{kettle: {versions: {v1: 5}}}", "kaa.applications.kettle.versions.v1: must be a mapping"},
+         sample{"{kettle: {versions: {v1: {endpointConfigurationSchema: '{\"minLength\": -1}'}}}}",
+                "kaa.applications.kettle.versions.v1.endpointConfigurationSchema: invalid JSON schema"},
+         sample{"{kettle: {versions: [v1]}, lamp: {versions: {v2: , v1: }}}",
+                "kaa.applications.lamp.versions.v1: app version v1 is already listed under "
+                "application kettle"},
+         sample{"{kettle: {versions: [v1, v1]}}",
+                "kaa.applications.kettle.versions.v1: app version v1 is already listed"},
+       })
+    EXPECT_TRUE(rejected("kaa:\n  applications: " + apps + "\n", {}, key)) << apps;
+}
+
 } // namespace
 
 } // namespace ecr::test

@@ -9,6 +9,7 @@
 #include "messaging/nats_client.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/app_catalog.hpp"
 #include "core/config_cache.hpp"
 #include "core/metrics.hpp"
 #include "gateway/http_server.hpp"
@@ -50,9 +51,10 @@ component_health messaging_health(const node_state& st) {
 } // namespace
 
 caf::error validate(const node_config& cfg) {
-  if (!cfg.writer_store || cfg.reader_stores.empty())
+  if (!cfg.writer_store || cfg.reader_stores.empty() || !cfg.applications)
     return make_error(ec::invalid_configuration,
-                      "the node needs a writer store and reader stores");
+                      "the node needs a writer store, reader stores and the "
+                      "application settings");
   if (auto err = validate(store_reader_config{cfg.cache, cfg.metrics}))
     return err;
   return validate(store_writer_config{cfg.group_commit_max, cfg.metrics});
@@ -90,8 +92,11 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                                         cfg->cache, st.events});
   st.system_configs = self->spawn(
     system_config_manager,
-    system_config_manager_config{st.writer, st.readers, st.events,
-                                 cfg->application_of});
+    system_config_manager_config{
+      st.writer, st.readers, st.events,
+      [applications = cfg->applications](const std::string& app_version) {
+        return applications->application_of(app_version);
+      }});
   if (st.nats) {
     auto messaging = cfg->messaging;
     messaging.nats = st.nats;
@@ -238,9 +243,7 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
   result->cache = std::move(cache);
   result->metrics = std::move(metrics);
   result->group_commit_max = static_cast<size_t>(cfg.storage.group_commit_max);
-  result->application_of = [](const std::string&) -> std::optional<std::string> {
-    return std::nullopt;
-  };
+  result->applications = std::make_shared<const app_catalog>(cfg.applications);
   return result;
 }
 
@@ -251,6 +254,7 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
   rest.tenant_id = cfg.service.default_tenant;
   rest.cache = ncfg.cache;
   rest.metrics = ncfg.metrics;
+  rest.applications = ncfg.applications;
   rest.metrics_path = cfg.metrics.path;
   rest.node = supervisor;
   caf::error err;

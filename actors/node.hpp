@@ -14,6 +14,7 @@
 
 namespace ecr {
 
+class app_catalog;
 class config_cache;
 class nats_client;
 class service_metrics;
@@ -34,8 +35,8 @@ struct node_config {
   std::string replica_id;
   /// How long EPR may take to answer an EFMP request.
   std::chrono::milliseconds filter_timeout{5000};
-  /// The application of an app version (system configurations' tree walk).
-  application_lookup application_of;
+  /// Applications, app versions and schemas (A17's tree walk, A18).
+  std::shared_ptr<const app_catalog> applications;
 };
 
 caf::error validate(const node_config& cfg);

@@ -1,5 +1,6 @@
 #include "gateway/rest_api.hpp"
 
+#include "core/app_catalog.hpp"
 #include "core/error.hpp"
 #include "core/identifiers.hpp"
 #include "core/log.hpp"
@@ -11,6 +12,7 @@
 
 #include <array>
 #include <atomic>
+#include <set>
 #include <chrono>
 #include <string_view>
 
@@ -31,6 +33,8 @@ enum class route_id {
   system_configs,
   system_config_current,
   system_config,
+  schema,
+  schema_validation,
   health,
   health_ready,
   health_startup,
@@ -65,6 +69,11 @@ const std::vector<route>& route_table() {
      "/api/v1/endpoints/batch"},
     {route_id::filter, true, {"endpoints", "filters", "{}"}, {"PUT"},
      "/api/v1/endpoints/filters/{filterId}"},
+    {route_id::schema, true, {"app-versions", "{}", "schemas"}, {"GET"},
+     "/api/v1/app-versions/{appVersionName}/schemas"},
+    {route_id::schema_validation, true,
+     {"app-versions", "{}", "schemas", "validate"}, {"PUT"},
+     "/api/v1/app-versions/{appVersionName}/schemas/validate"},
     // `current` is listed before `{configId}`, so that it wins (S3).
     {route_id::system_configs, true, {"system", "{}", "{}", "configs"},
      {"GET", "POST"}, "/api/v1/system/{level}/{levelId}/configs"},
@@ -314,6 +323,49 @@ std::string etag(const std::string& config_id) {
   return '"' + config_id + '"';
 }
 
+std::string no_schema_message(const std::string& app_version) {
+  return "app version " + app_version
+         + " has no endpoint configuration schema";
+}
+
+/// A18: whether `content` may be stored under `app_version`. With a schema
+/// in force, every violation is named (400); without one, an application
+/// that requires a schema refuses (404).
+caf::error check_schema(const app_catalog& applications,
+                        const std::string& app_version,
+                        std::string_view content) {
+  auto rule = applications.schema_for(app_version);
+  if (!rule.schema) {
+    if (rule.required)
+      return make_error(ec::not_found,
+                        "the endpoint configuration schema is required by "
+                        "the settings of app version "
+                          + app_version + "'s application but missing");
+    return {};
+  }
+  auto violations = rule.schema->violations(content);
+  if (violations.empty())
+    return {};
+  std::string message = "the configuration does not match the schema of app "
+                        "version "
+                        + app_version + ": ";
+  for (size_t i = 0; i < violations.size(); ++i)
+    message += (i > 0 ? "; " : "") + violations[i];
+  return make_error(ec::invalid_argument, std::move(message));
+}
+
+/// `check_schema` for each app version of `keys` (once per version).
+caf::error check_schemas(const app_catalog& applications,
+                         const std::vector<config_key>& keys,
+                         std::string_view content) {
+  std::set<std::string_view> checked;
+  for (const auto& key : keys)
+    if (checked.insert(key.app_version).second)
+      if (auto err = check_schema(applications, key.app_version, content))
+        return err;
+  return {};
+}
+
 /// Paging parameters: `page` 0-based, `size` 1..1000; empty texts keep the
 /// defaults in `number` and `size`.
 caf::error parse_paging(std::string_view page_text, std::string_view size_text,
@@ -437,6 +489,9 @@ public:
         return handle_batch(req, query, std::move(reply));
       case route_id::filter:
         return handle_filter(req, found, query, std::move(reply));
+      case route_id::schema:
+      case route_id::schema_validation:
+        return handle_schema(req, found, std::move(reply));
       case route_id::system_configs:
         return handle_system_configs(req, found, path, query, std::move(reply));
       case route_id::system_config_current:
@@ -529,6 +584,8 @@ private:
     auto content = minify_json(req.body);
     if (!content)
       return reply(error_response(content.error()));
+    if (auto err = check_schema(*cfg_.applications, key->app_version, *content))
+      return reply(error_response(err));
     ask<put_result>(
       cfg_.config_manager, std::move(reply),
       [](put_result& result) { return config_response(result.record); },
@@ -578,6 +635,8 @@ private:
       keys.push_back({cfg_.tenant_id, std::move(endpoint),
                       std::move(app_version), *name});
     }
+    if (auto err = check_schemas(*cfg_.applications, keys, batch->payload))
+      return reply(error_response(err));
     ask<uint64_t>(cfg_.config_manager, std::move(reply), updated_response,
                   atom::put_v, std::move(keys), std::move(batch->payload));
   }
@@ -600,7 +659,8 @@ private:
       return reply(error_response(503, "filters need NATS, which is off"));
     run(std::move(reply),
         [resolver = cfg_.filters, manager = cfg_.config_manager,
-         tenant = cfg_.tenant_id, filter = std::move(*filter_id),
+         applications = cfg_.applications, tenant = cfg_.tenant_id,
+         filter = std::move(*filter_id),
          name = std::move(*name), content = std::move(*content)](
           gateway_actor::pointer self, const http_reply& r) {
           self->request(resolver, caf::infinite, atom::resolve_v, filter)
@@ -617,6 +677,8 @@ private:
                       ec::upstream_failure,
                       "EPR named an invalid endpoint: " + error_message(bad))));
                 }
+                if (auto err = check_schemas(*applications, keys, content))
+                  return r(error_response(err));
                 self->request(manager, caf::infinite, atom::put_v, keys, content)
                   .then([r](uint64_t changed) { r(updated_response(changed)); },
                         [r](caf::error& err) { r(error_response(err)); });
@@ -635,6 +697,28 @@ private:
         return json_response(200, render_status_page(page, q));
       },
       atom::list_v, *parsed);
+  }
+
+  /// D5 (GET: the schema in force) and D6 (PUT: validate a configuration
+  /// against it); both 404 without a schema.
+  void handle_schema(const http_request& req, const route_match& found,
+                     http_reply reply) const {
+    auto app_version = path_identifier(found.params[0], "appVersionName");
+    if (!app_version)
+      return reply(error_response(app_version.error()));
+    auto rule = cfg_.applications->schema_for(*app_version);
+    if (!rule.schema)
+      return reply(error_response(404, no_schema_message(*app_version)));
+    if (req.method == "GET")
+      return reply(json_response(200, rule.schema->text()));
+    if (auto err = check_json_content_type(req))
+      return reply(error_response(err));
+    auto content = minify_json(req.body);
+    if (!content)
+      return reply(error_response(content.error()));
+    if (auto err = check_schema(*cfg_.applications, *app_version, *content))
+      return reply(error_response(err));
+    reply(json_response(200, R"({"valid":true})"));
   }
 
   /// The level (tenant, level, levelId) a system configuration route names.
@@ -857,10 +941,11 @@ private:
 
 caf::error validate(const rest_api_config& cfg) {
   if (!cfg.cache || !cfg.bridge || !cfg.config_manager || cfg.readers.empty()
-      || !cfg.system_configs || !cfg.node || !cfg.metrics)
+      || !cfg.system_configs || !cfg.node || !cfg.metrics || !cfg.applications)
     return make_error(ec::invalid_configuration,
                       "the REST API needs the cache, the gateway bridge, the "
-                      "config manager, store readers, the node and metrics");
+                      "config managers, store readers, the node, metrics and "
+                      "the application settings");
   return {};
 }
 

@@ -10,6 +10,7 @@
 
 namespace ecr {
 
+class app_catalog;
 class service_metrics;
 
 struct rest_api_config {
@@ -25,6 +26,8 @@ struct rest_api_config {
   filter_resolver_actor filters;
   node_actor node;
   std::shared_ptr<service_metrics> metrics;
+  /// Endpoint configuration schemas (A18).
+  std::shared_ptr<const app_catalog> applications;
   /// Where `metrics` are served (A22).
   std::string metrics_path = "/prometheus";
 };

@@ -292,6 +292,36 @@ TEST_F(e2e_system_configs, current_without_any_record_is_404) {
   EXPECT_EQ(current("endpoints/ep-1", "?name=a%20b").status, 400);
 }
 
+TEST(e2e_system_config_tree, current_walks_through_the_application_of_the_version) {
+  // The application settings say which application an app version is of.
+  auto ecr = start_ecr({}, R"(
+kaa:
+  applications:
+    smart-meter:
+      versions: [smart-meter-v1]
+)");
+  auto& http = ecr->http();
+  auto create = [&](const std::string& level_path, const std::string& config) {
+    auto r = http.request("POST", api + "/system/" + level_path + "/configs", json_type,
+                          body("logging", config));
+    ASSERT_EQ(r.status, 201) << r.describe();
+  };
+  auto current = [&](const std::string& level_path) {
+    auto r = http.get(api + "/system/" + level_path + "/configs/current?name=logging");
+    EXPECT_EQ(r.status, 200) << r.describe();
+    return r.status == 200 ? to_system_config(parse_json(r.body)).config : "";
+  };
+  put_config(http, api, endpoint_key("ep-1", "smart-meter-v1"), "{}");
+  create("tenants/kaa", R"({"at":"tenant"})");
+  create("applications/smart-meter", R"({"at":"application"})");
+  EXPECT_EQ(current("endpoints/ep-1"), R"({"at":"application"})");
+  EXPECT_EQ(current("app-versions/smart-meter-v1"), R"({"at":"application"})");
+  // A version the settings do not list has no application: on to the tenant.
+  EXPECT_EQ(current("app-versions/other-v1"), R"({"at":"tenant"})");
+  EXPECT_EQ(current("applications/smart-meter"), R"({"at":"application"})");
+  EXPECT_EQ(current("applications/other"), R"({"at":"tenant"})");
+}
+
 // -- 27/SCMP --------------------------------------------------------------------
 
 /// Decodes SystemConfigUpdated payloads with Apache Avro's Python

@@ -95,7 +95,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     system_config_manager_config{
       st.writer, st.readers, st.events,
       [applications = cfg->applications](const std::string& app_version) {
-        return applications->application_of(app_version);
+        return applications->current()->application_of(app_version);
       }});
   if (st.nats) {
     auto messaging = cfg->messaging;
@@ -243,7 +243,7 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
   result->cache = std::move(cache);
   result->metrics = std::move(metrics);
   result->group_commit_max = static_cast<size_t>(cfg.storage.group_commit_max);
-  result->applications = std::make_shared<const app_catalog>(cfg.applications);
+  result->applications = std::make_shared<live_app_catalog>(cfg.applications);
   return result;
 }
 

@@ -14,7 +14,7 @@
 
 namespace ecr {
 
-class app_catalog;
+class live_app_catalog;
 class config_cache;
 class nats_client;
 class service_metrics;
@@ -36,7 +36,7 @@ struct node_config {
   /// How long EPR may take to answer an EFMP request.
   std::chrono::milliseconds filter_timeout{5000};
   /// Applications, app versions and schemas (A17's tree walk, A18).
-  std::shared_ptr<const app_catalog> applications;
+  std::shared_ptr<live_app_catalog> applications;
 };
 
 caf::error validate(const node_config& cfg);

@@ -29,4 +29,20 @@ schema_rule app_catalog::schema_for(std::string_view app_version) const {
   return {own ? own : app.schema, app.schema_required};
 }
 
+live_app_catalog::live_app_catalog(app_catalog initial)
+  : current_(std::make_shared<const app_catalog>(std::move(initial))) {
+  // nop
+}
+
+std::shared_ptr<const app_catalog> live_app_catalog::current() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return current_;
+}
+
+void live_app_catalog::replace(app_catalog next) {
+  auto replacement = std::make_shared<const app_catalog>(std::move(next));
+  std::lock_guard<std::mutex> guard{mutex_};
+  current_ = std::move(replacement);
+}
+
 } // namespace ecr

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,22 @@ private:
   std::map<std::string, application_settings> applications_;
   /// App version -> application name.
   std::map<std::string, std::string, std::less<>> owners_;
+};
+
+/// The application settings in force. They are replaced as a whole when
+/// they change (from Tekton), and every reader, on any thread, works on one
+/// consistent snapshot.
+class live_app_catalog {
+public:
+  explicit live_app_catalog(app_catalog initial);
+
+  std::shared_ptr<const app_catalog> current() const;
+
+  void replace(app_catalog next);
+
+private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const app_catalog> current_;
 };
 
 } // namespace ecr

@@ -584,7 +584,8 @@ private:
     auto content = minify_json(req.body);
     if (!content)
       return reply(error_response(content.error()));
-    if (auto err = check_schema(*cfg_.applications, key->app_version, *content))
+    if (auto err = check_schema(*cfg_.applications->current(), key->app_version,
+                                *content))
       return reply(error_response(err));
     ask<put_result>(
       cfg_.config_manager, std::move(reply),
@@ -635,7 +636,8 @@ private:
       keys.push_back({cfg_.tenant_id, std::move(endpoint),
                       std::move(app_version), *name});
     }
-    if (auto err = check_schemas(*cfg_.applications, keys, batch->payload))
+    if (auto err = check_schemas(*cfg_.applications->current(), keys,
+                                 batch->payload))
       return reply(error_response(err));
     ask<uint64_t>(cfg_.config_manager, std::move(reply), updated_response,
                   atom::put_v, std::move(keys), std::move(batch->payload));
@@ -677,7 +679,8 @@ private:
                       ec::upstream_failure,
                       "EPR named an invalid endpoint: " + error_message(bad))));
                 }
-                if (auto err = check_schemas(*applications, keys, content))
+                if (auto err = check_schemas(*applications->current(), keys,
+                                             content))
                   return r(error_response(err));
                 self->request(manager, caf::infinite, atom::put_v, keys, content)
                   .then([r](uint64_t changed) { r(updated_response(changed)); },
@@ -706,7 +709,8 @@ private:
     auto app_version = path_identifier(found.params[0], "appVersionName");
     if (!app_version)
       return reply(error_response(app_version.error()));
-    auto rule = cfg_.applications->schema_for(*app_version);
+    auto applications = cfg_.applications->current();
+    auto rule = applications->schema_for(*app_version);
     if (!rule.schema)
       return reply(error_response(404, no_schema_message(*app_version)));
     if (req.method == "GET")
@@ -716,7 +720,7 @@ private:
     auto content = minify_json(req.body);
     if (!content)
       return reply(error_response(content.error()));
-    if (auto err = check_schema(*cfg_.applications, *app_version, *content))
+    if (auto err = check_schema(*applications, *app_version, *content))
       return reply(error_response(err));
     reply(json_response(200, R"({"valid":true})"));
   }

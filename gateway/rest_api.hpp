@@ -10,7 +10,7 @@
 
 namespace ecr {
 
-class app_catalog;
+class live_app_catalog;
 class service_metrics;
 
 struct rest_api_config {
@@ -27,7 +27,7 @@ struct rest_api_config {
   node_actor node;
   std::shared_ptr<service_metrics> metrics;
   /// Endpoint configuration schemas (A18).
-  std::shared_ptr<const app_catalog> applications;
+  std::shared_ptr<live_app_catalog> applications;
   /// Where `metrics` are served (A22).
   std::string metrics_path = "/prometheus";
 };

@@ -113,6 +113,20 @@ TEST(core_app_catalog_owners, a_version_listed_twice_belongs_to_the_first_by_nam
   }
 }
 
+TEST(live_app_catalog, a_replacement_leaves_earlier_snapshots_intact) {
+  app_catalog first;
+  first.add({"kettle", nullptr, false, {{"kettle-v1", nullptr}}});
+  live_app_catalog live{first};
+  auto before = live.current();
+  app_catalog second;
+  second.add({"sensor", nullptr, true, {{"sensor-v1", nullptr}}});
+  live.replace(second);
+  EXPECT_EQ(before->application_of("kettle-v1"), "kettle");
+  EXPECT_EQ(live.current()->application_of("kettle-v1"), std::nullopt);
+  EXPECT_EQ(live.current()->application_of("sensor-v1"), "sensor");
+  EXPECT_TRUE(live.current()->schema_for("sensor-v1").required);
+}
+
 } // namespace
 
 } // namespace ecr::test

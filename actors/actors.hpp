@@ -160,11 +160,13 @@ using filter_resolver_actor = caf::typed_actor<
 
 /// The INBOUND actor: carries out what NATS delivery threads decoded, so
 /// that those threads never wait.
+/// Each message carries the correlationId of the event it came from, for the
+/// log lines about it.
 using inbound_actor = caf::typed_actor<
   // A delivery confirmation (config.applied).
-  caf::reacts_to<atom::confirm, status_record>,
+  caf::reacts_to<atom::confirm, status_record, std::string>,
   // An endpoint (or, for an empty endpoint, a tenant) was unregistered.
-  caf::reacts_to<atom::purge, std::string, std::string>>;
+  caf::reacts_to<atom::purge, std::string, std::string, std::string>>;
 
 struct gateway_job;
 

@@ -198,7 +198,8 @@ connect_messaging(const settings& cfg, node_config& ncfg) {
     if (connected)
       ECR_INFO("nats: connected");
     else
-      ECR_WARN("nats: disconnected from {}; reconnecting", urls.front());
+      ECR_WARN("nats: disconnected from {}; reconnecting",
+               redact_url(urls.front()));
   });
   if (!client)
     return client.error();

@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
                  ecr::error_message(cfg.error()).c_str());
     return 2;
   }
-  if (!ecr::init_logging(cfg->logging.level)) {
-    std::fprintf(stderr, "ecr: invalid configuration: logging.level\n");
+  if (!ecr::init_logging(cfg->logging.level, cfg->logging.format)) {
+    std::fprintf(stderr, "ecr: invalid configuration: logging\n");
     return 2;
   }
   return ecr::run_service(*cfg);

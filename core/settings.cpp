@@ -280,6 +280,9 @@ const std::vector<key_spec>& key_table() {
     {"logging.level", {},
      one_of({"trace", "debug", "info", "warn", "error", "off"},
             [](settings& s, const std::string& v) { s.logging.level = v; })},
+    {"logging.format", {},
+     one_of({"text", "json"},
+            [](settings& s, const std::string& v) { s.logging.format = v; })},
     {"scheduler.threads", {},
      integer(1, 64, [](settings& s, int64_t v) {
        s.scheduler_threads = static_cast<int>(v);

@@ -72,6 +72,9 @@ struct settings {
 
   struct logging_settings {
     std::string level = "info";
+    /// `text` (one human-readable line per event) or `json` (one object per
+    /// line).
+    std::string format = "text";
   } logging;
 
   int scheduler_threads = 2;

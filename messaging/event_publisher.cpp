@@ -44,16 +44,14 @@ event_publisher_actor::behavior_type event_publisher(
         event.correlation_id = make_uuid_v4();
         event.timestamp = now_ms();
         event.endpoint_id = endpoint;
+        log_correlation scope{event.correlation_id};
         if (auto err = cfg.nats->publish(subject, avro::encode(event))) {
-          ECR_WARN("{}: config.updated for endpoint {} lost: {} "
-                   "[correlationId {}]",
-                   event_publisher_state::name, endpoint, render(err),
-                   event.correlation_id);
+          ECR_WARN("{}: config.updated for endpoint {} lost: {}",
+                   event_publisher_state::name, endpoint, render(err));
         } else {
           cfg.metrics->event_published("config.updated");
-          ECR_DEBUG("{}: config.updated {} for endpoint {} [correlationId {}]",
-                    event_publisher_state::name, effective.config_id, endpoint,
-                    event.correlation_id);
+          ECR_DEBUG("{}: config.updated {} for endpoint {}",
+                    event_publisher_state::name, effective.config_id, endpoint);
         }
       }
     },
@@ -69,10 +67,10 @@ event_publisher_actor::behavior_type event_publisher(
       event.content = record.content;
       event.originator_replica_id = cfg.replica_id;
       auto subject = subjects::system_config_updated(cfg.instance_name);
+      log_correlation scope{event.correlation_id};
       if (auto err = cfg.nats->publish(subject, avro::encode(event))) {
-        ECR_WARN("{}: system.config.updated of {} lost: {} [correlationId {}]",
-                 event_publisher_state::name, record.config_id, render(err),
-                 event.correlation_id);
+        ECR_WARN("{}: system.config.updated of {} lost: {}",
+                 event_publisher_state::name, record.config_id, render(err));
         return;
       }
       cfg.metrics->event_published("system.config.updated");

@@ -37,8 +37,8 @@ std::optional<T> accept(const nats_message& msg, const inbound_config& cfg,
     return std::nullopt;
   }
   if (expired(decoded->timestamp, decoded->timeout)) {
-    ECR_INFO("inbound: dropped an expired message on {} [correlationId {}]",
-             msg.subject, decoded->correlation_id);
+    log_correlation scope{decoded->correlation_id};
+    ECR_INFO("inbound: dropped an expired message on {}", msg.subject);
     cfg.metrics->message_dropped(kind, "expired");
     return std::nullopt;
   }
@@ -101,10 +101,9 @@ void cdtp_service::handle(const nats_message& msg) {
   auto request = accept<avro::config_request>(msg, cfg_, cdtp_request_kind);
   if (!request)
     return;
+  log_correlation scope{request->correlation_id};
   if (msg.reply.empty()) {
-    ECR_WARN("inbound: dropped a CDTP request without a reply subject "
-             "[correlationId {}]",
-             request->correlation_id);
+    ECR_WARN("inbound: dropped a CDTP request without a reply subject");
     cfg_.metrics->message_dropped(cdtp_request_kind, "no_reply_subject");
     return;
   }
@@ -116,8 +115,7 @@ void cdtp_service::handle(const nats_message& msg) {
                    msg.reply,
                    received};
   if (auto problem = invalid_request(*request); !problem.empty()) {
-    ECR_INFO("inbound: bad CDTP request: {} [correlationId {}]", problem,
-             pull.correlation_id);
+    ECR_INFO("inbound: bad CDTP request: {}", problem);
     fail(pull, 400, "Bad Request");
     return;
   }
@@ -147,13 +145,13 @@ void cdtp_service::resolve_in_store(config_pull pull) {
     reader, atom::resolve_v, std::move(key),
     config_delivery{[self = shared_from_this(), pull = std::move(pull)](
                       caf::expected<config_record> effective) {
+      log_correlation scope{pull.correlation_id};
       if (effective)
         return self->answer(pull, &*effective);
       if (error_code(effective.error()) == ec::not_found)
         return self->answer(pull, nullptr);
-      ECR_ERROR("inbound: cannot resolve a configuration: {} "
-                "[correlationId {}]",
-                render(effective.error()), pull.correlation_id);
+      ECR_ERROR("inbound: cannot resolve a configuration: {}",
+                render(effective.error()));
       self->fail(pull, 500, "Internal Server Error");
     }});
 }
@@ -197,8 +195,7 @@ void cdtp_service::reply(const config_pull& pull, int32_t status,
   response.status_code = status;
   response.reason_phrase = reason;
   if (auto err = cfg_.nats->publish(pull.reply_to, avro::encode(response)))
-    ECR_WARN("inbound: CDTP response lost: {} [correlationId {}]",
-             render(err), pull.correlation_id);
+    ECR_WARN("inbound: CDTP response lost: {}", render(err));
   cfg_.metrics->cdtp_request(status,
                              std::chrono::steady_clock::now() - pull.received);
 }
@@ -213,10 +210,12 @@ inbound(inbound_actor::stateful_pointer<inbound_state> self,
   self->state.cdtp = std::move(cdtp);
   const auto& manager = self->state.cdtp->config().config_manager;
   return {
-    [self, manager](atom::confirm, status_record& confirmation) {
+    [self, manager](atom::confirm, status_record& confirmation,
+                    const std::string& correlation_id) {
       self->request(manager, caf::infinite, atom::confirm_v, confirmation)
         .then([](status_record&) {},
-              [confirmation](caf::error& err) {
+              [confirmation, correlation_id](caf::error& err) {
+                log_correlation scope{correlation_id};
                 ECR_WARN("inbound: confirmation of {} for endpoint {} not "
                          "recorded: {}",
                          confirmation.config_id, confirmation.endpoint_id,
@@ -224,19 +223,22 @@ inbound(inbound_actor::stateful_pointer<inbound_state> self,
               });
     },
     [self, manager](atom::purge, const std::string& tenant_id,
-                    const std::string& endpoint_id) {
+                    const std::string& endpoint_id,
+                    const std::string& correlation_id) {
       self
         ->request(manager, caf::infinite, atom::purge_v, tenant_id,
                   endpoint_id)
         .then(
-          [self, tenant_id, endpoint_id](uint64_t removed) {
+          [self, tenant_id, endpoint_id, correlation_id](uint64_t removed) {
             // The purged dispatch records must be written again next time.
             self->state.cdtp->config().deliveries->forget_taken();
+            log_correlation scope{correlation_id};
             ECR_INFO("inbound: purged {} records of {} {}", removed,
                      endpoint_id.empty() ? "tenant" : "endpoint",
                      endpoint_id.empty() ? tenant_id : endpoint_id);
           },
-          [tenant_id, endpoint_id](caf::error& err) {
+          [tenant_id, endpoint_id, correlation_id](caf::error& err) {
+            log_correlation scope{correlation_id};
             ECR_WARN("inbound: purge of {}/{} failed: {}", tenant_id,
                      endpoint_id, render(err));
           });
@@ -265,7 +267,8 @@ caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
           confirmation.config_id = event.config_id;
           confirmation.confirmation_code = event.status_code;
           confirmation.confirmation_reason = event.reason_phrase.value_or("");
-          caf::anon_send(target, atom::confirm_v, std::move(confirmation));
+          caf::anon_send(target, atom::confirm_v, std::move(confirmation),
+                         event.correlation_id);
           return true;
         }))
     return err;
@@ -277,7 +280,7 @@ caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
           if (event.endpoint_id.empty())
             return false;
           caf::anon_send(target, atom::purge_v, cfg.tenant_id,
-                         event.endpoint_id);
+                         event.endpoint_id, event.correlation_id);
           return true;
         }))
     return err;
@@ -288,7 +291,8 @@ caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
              const inbound_config&) {
       if (event.tenant_id.empty())
         return false;
-      caf::anon_send(target, atom::purge_v, event.tenant_id, std::string{});
+      caf::anon_send(target, atom::purge_v, event.tenant_id, std::string{},
+                     event.correlation_id);
       return true;
     });
 }

@@ -259,6 +259,7 @@ TEST_F(core_settings, invalid_values_are_rejected_naming_the_key) {
          sample{"METRICS_PATH", "/a//b", "metrics.path"},
          sample{"METRICS_PATH", "/m?x=1", "metrics.path"},
          sample{"LOGGING_LEVEL", "verbose", "logging.level"},
+         sample{"LOGGING_FORMAT", "xml", "logging.format"},
          sample{"SERVER_IO_THREADS", "0", "server.io-threads"},
          sample{"STORAGE_SQLITE_READERS", "17", "storage.sqlite.readers"},
          sample{"STORAGE_SQLITE_PATH", "", "storage.sqlite.path"},

@@ -3,6 +3,7 @@
 // Every typed actor interface of the service, in one place.
 
 #include "actors/type_ids.hpp"
+#include "core/app_catalog.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/replies_to.hpp>
@@ -130,6 +131,31 @@ using system_config_manager_actor = caf::typed_actor<
   caf::replies_to<atom::resolve, system_config_record, bool>::with<
     system_config_record>>;
 
+/// The LICENSE CHECKER: looks at the license file at start and then
+/// periodically (A23).
+using license_checker_actor = caf::typed_actor<
+  // The license state, as a readiness component.
+  caf::replies_to<atom::ping>::with<component_health>,
+  // Checks again (sent by the checker to itself).
+  caf::reacts_to<atom::internal, atom::check>>;
+
+/// The TEKTON FETCHER: GETs this instance's application settings from
+/// Tekton (spec 7.2). Its HTTP calls block, so it runs detached.
+using tekton_fetcher_actor = caf::typed_actor<
+  // The settings, parsed and with their schemas compiled.
+  caf::replies_to<atom::get>::with<app_catalog>>;
+
+/// The APP SETTINGS REFRESHER: loads the application settings from Tekton at
+/// start (retrying with backoff while that fails) and again whenever Tekton
+/// announces a change (17/SCMP), and replaces the live settings with them.
+using app_settings_refresher_actor = caf::typed_actor<
+  // Whether settings from Tekton are in force, as a readiness component.
+  caf::replies_to<atom::ping>::with<component_health>,
+  // Tekton announced a change (17/SCMP).
+  caf::reacts_to<atom::reload>,
+  // Tries again after a failure (sent by the refresher to itself).
+  caf::reacts_to<atom::internal, atom::reload>>;
+
 /// The STATUS RECORDER: writes the delivery bookkeeping that the CDTP path
 /// collects in a delivery log, behind and in batches (it is history, not
 /// acknowledged data).
@@ -200,7 +226,9 @@ struct config_delivery {
 
 } // namespace ecr
 
-// Closures and actor handles: these messages never leave the process.
+// Closures, actor handles and compiled schemas: these messages never leave
+// the process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::gateway_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::config_delivery)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::app_catalog)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<ecr::store_reader_actor>)

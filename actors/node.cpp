@@ -1,6 +1,7 @@
 #include "actors/node.hpp"
 
 #include "actors/add_message_types.hpp"
+#include "actors/app_settings_refresher.hpp"
 #include "actors/config_manager.hpp"
 #include "actors/status_recorder.hpp"
 #include "actors/store_actors.hpp"
@@ -11,6 +12,7 @@
 #include "core/log.hpp"
 #include "core/app_catalog.hpp"
 #include "core/config_cache.hpp"
+#include "core/http_client.hpp"
 #include "core/metrics.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/json.hpp"
@@ -40,6 +42,20 @@ void request_stop_after_failure() {
   kill(getpid(), SIGTERM);
 }
 
+using node_pointer = node_actor::stateful_pointer<node_state>;
+
+/// Asks `target` for its health within 5 s (reporting `name` as down when it
+/// does not answer), then hands the answer to `next`.
+template <class Handle>
+void ping(node_pointer self, const Handle& target, const char* name,
+          std::function<void(component_health)> next) {
+  self->request(target, std::chrono::seconds{5}, atom::ping_v)
+    .then([next](component_health& health) { next(std::move(health)); },
+          [name, next](caf::error& err) {
+            next({name, false, to_string(err)});
+          });
+}
+
 /// NATS readiness; "disabled" counts as up when the node runs without it.
 component_health messaging_health(const node_state& st) {
   if (!st.nats)
@@ -60,13 +76,15 @@ caf::error validate(const node_config& cfg) {
   return validate(store_writer_config{cfg.group_commit_max, cfg.metrics});
 }
 
-node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
+node_actor::behavior_type node(node_pointer self,
                                std::shared_ptr<node_config> cfg) {
   if (auto err = validate(*cfg)) {
     self->quit(err);
     return node_actor::behavior_type::make_empty_behavior();
   }
   auto& st = self->state;
+  cfg->license.metrics = cfg->metrics;
+  st.license = self->spawn<caf::detached>(license_checker, cfg->license);
   st.writer = self->spawn<caf::detached>(store_writer,
                                          std::move(cfg->writer_store),
                                          store_writer_config{
@@ -77,6 +95,15 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       self->spawn<caf::detached>(store_reader, std::move(reader_store),
                                  store_reader_config{cfg->cache,
                                                      cfg->metrics}));
+  if (cfg->tekton) {
+    st.tekton_fetcher = self->spawn<caf::detached>(tekton_fetcher,
+                                                   cfg->tekton->fetcher);
+    st.app_settings = self->spawn(
+      app_settings_refresher,
+      app_settings_refresher_config{st.tekton_fetcher, cfg->applications,
+                                    cfg->tekton->retry_min,
+                                    cfg->tekton->retry_max});
+  }
   auto deliveries = std::make_shared<delivery_log>();
   st.recorder = self->spawn(status_recorder,
                             status_recorder_config{st.writer, deliveries});
@@ -110,6 +137,12 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     st.inbound = self->spawn(inbound, cdtp);
     if (auto err = subscribe_inbound(cdtp, st.inbound))
       ECR_ERROR("{}: cannot subscribe: {}", node_state::name, render(err));
+    if (st.app_settings)
+      if (auto err = subscribe_scmp(scmp_subscription_config{
+            st.nats, cfg->messaging.instance_name, cfg->tekton->provider,
+            cfg->messaging.max_payload_bytes, cfg->metrics, st.app_settings}))
+        ECR_ERROR("{}: cannot subscribe to 17/SCMP: {}", node_state::name,
+                  render(err));
     st.filters = self->spawn(
       filter_resolver,
       filter_resolver_config{st.nats, cfg->messaging.endpoint_register,
@@ -120,6 +153,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   for (const auto& component :
        std::vector<caf::actor_addr>{st.writer.address(), st.recorder.address(),
                                     st.config_manager.address(),
+                                    st.license.address(),
                                     st.system_configs.address(),
                                     st.gateway.address()})
     self->monitor(component);
@@ -129,6 +163,10 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     self->monitor(st.events);
     self->monitor(st.inbound);
     self->monitor(st.filters);
+  }
+  if (st.app_settings) {
+    self->monitor(st.tekton_fetcher);
+    self->monitor(st.app_settings);
   }
   self->set_down_handler([self](const caf::down_msg& msg) {
     if (self->state.stopping)
@@ -152,27 +190,37 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     if (st.events)
       self->send_exit(st.events, msg.reason);
     self->send_exit(st.recorder, msg.reason);
+    if (st.app_settings) {
+      self->send_exit(st.app_settings, msg.reason);
+      self->send_exit(st.tekton_fetcher, msg.reason);
+    }
     for (const auto& reader : st.readers)
       self->send_exit(reader, msg.reason);
     self->send_exit(st.writer, msg.reason);
+    self->send_exit(st.license, msg.reason);
     self->quit(msg.reason);
   });
   return {
     [self](atom::status) -> caf::result<std::vector<component_health>> {
       auto promise
         = self->make_response_promise<std::vector<component_health>>();
-      self->request(self->state.readers.front(), std::chrono::seconds{5},
-                    atom::ping_v)
-        .then(
-          [self, promise](component_health& storage) mutable {
-            promise.deliver(std::vector<component_health>{
-              storage, messaging_health(self->state)});
-          },
-          [self, promise](caf::error& err) mutable {
-            promise.deliver(std::vector<component_health>{
-              {"storage", false, to_string(err)},
-              messaging_health(self->state)});
-          });
+      ping(self, self->state.readers.front(), "storage",
+           [self, promise](component_health storage) mutable {
+             ping(self, self->state.license, "license",
+                  [self, promise, storage](component_health license) mutable {
+                    std::vector<component_health> parts{
+                      storage, messaging_health(self->state), license};
+                    if (!self->state.app_settings) {
+                      promise.deliver(std::move(parts));
+                      return;
+                    }
+                    ping(self, self->state.app_settings, "tekton",
+                         [promise, parts](component_health tekton) mutable {
+                           parts.push_back(std::move(tekton));
+                           promise.deliver(std::move(parts));
+                         });
+                  });
+           });
       return promise;
     },
     [self](atom::components)
@@ -244,7 +292,37 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
   result->cache = std::move(cache);
   result->metrics = std::move(metrics);
   result->group_commit_max = static_cast<size_t>(cfg.storage.group_commit_max);
-  result->applications = std::make_shared<live_app_catalog>(cfg.applications);
+  result->applications = std::make_shared<live_app_catalog>(
+    cfg.tekton.enabled ? app_catalog{} : cfg.applications);
+  // One pool for every outbound call, exported as the Kaa chart's alert
+  // rules expect even while nothing uses it.
+  outbound_http_options http;
+  http.timeout = std::chrono::milliseconds{cfg.tekton.timeout_ms};
+  http.connect_timeout = std::min(http.connect_timeout, http.timeout);
+  auto outbound = std::make_shared<outbound_http_client>(http);
+  result->metrics->watch_outbound_pool(
+    cfg.metrics.service_label.empty() ? cfg.service.instance_name
+                                      : cfg.metrics.service_label,
+    [outbound] {
+      auto now = outbound->stats();
+      return service_metrics::pool_snapshot{now.leased, now.available,
+                                            now.max, now.pending};
+    });
+  if (cfg.tekton.enabled) {
+    if (!cfg.applications.applications().empty())
+      ECR_WARN("kaa.applications is ignored: the application settings come "
+               "from Tekton");
+    tekton_config tekton;
+    tekton.fetcher = {outbound, cfg.tekton.url, cfg.service.instance_name};
+    tekton.provider = cfg.tekton.instance_name;
+    tekton.retry_max = std::chrono::milliseconds{cfg.tekton.retry_max_ms};
+    tekton.retry_min = std::min(tekton.retry_min, tekton.retry_max);
+    result->tekton = std::move(tekton);
+  }
+  result->license.path = cfg.license.cert_path;
+  result->license.password = cfg.license.cert_password;
+  result->license.enforce = cfg.license.enforce;
+  result->license.gate = std::make_shared<license_gate>();
   return result;
 }
 
@@ -256,6 +334,7 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
   rest.cache = ncfg.cache;
   rest.metrics = ncfg.metrics;
   rest.applications = ncfg.applications;
+  rest.license = ncfg.license.gate;
   rest.metrics_path = cfg.metrics.path;
   rest.node = supervisor;
   caf::error err;
@@ -289,6 +368,7 @@ int run_service(const settings& cfg) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  outbound_http_client::global_init();
 
   auto cache = std::make_shared<config_cache>(cfg.cache.max_bytes,
                                               render_config);

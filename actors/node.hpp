@@ -1,6 +1,8 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/app_settings_refresher.hpp"
+#include "actors/license_checker.hpp"
 #include "actors/system_config_manager.hpp"
 #include "core/settings.hpp"
 #include "messaging/inbound.hpp"
@@ -10,6 +12,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace ecr {
@@ -35,8 +38,12 @@ struct node_config {
   std::string replica_id;
   /// How long EPR may take to answer an EFMP request.
   std::chrono::milliseconds filter_timeout{5000};
+  /// The license file, policy and gate (A23); the node fills in metrics.
+  license_checker_config license;
   /// Applications, app versions and schemas (A17's tree walk, A18).
   std::shared_ptr<live_app_catalog> applications;
+  /// Set when Tekton provides `applications` (they start empty then).
+  std::optional<tekton_config> tekton;
 };
 
 caf::error validate(const node_config& cfg);
@@ -54,6 +61,10 @@ struct node_state {
   inbound_actor inbound;
   filter_resolver_actor filters;
   system_config_manager_actor system_configs;
+  /// Only while Tekton provides the application settings.
+  tekton_fetcher_actor tekton_fetcher;
+  app_settings_refresher_actor app_settings;
+  license_checker_actor license;
   gateway_actor gateway;
   std::shared_ptr<nats_client> nats;
   /// Set once shutdown began, so components going down are expected.
@@ -62,10 +73,12 @@ struct node_state {
   static inline const char* name = "node";
 };
 
-/// The NODE: spawns storage (detached), the status recorder, the event
-/// publisher, the configuration manager, the inbound actor (subscribing its
-/// NATS subjects) and the gateway bridge in that order, monitors them,
-/// answers health queries, and on exit stops them in reverse order.
+/// The NODE: spawns storage (detached), the Tekton fetcher (detached) and
+/// the app settings refresher when Tekton is enabled, the status recorder,
+/// the event publisher, the configuration manager, the inbound actor
+/// (subscribing its NATS subjects, and 17/SCMP for the refresher) and the
+/// gateway bridge in that order, monitors them, answers health queries, and
+/// on exit stops them in reverse order.
 node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                std::shared_ptr<node_config> cfg);
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -41,6 +42,23 @@ struct license_status {
 };
 
 std::string_view to_string(license_status::state x) noexcept;
+
+/// Whether writes may proceed under the license policy (A23): the license
+/// checker closes it when an enforced license is unusable; the REST API reads
+/// it on every write. Open until told otherwise.
+class license_gate {
+public:
+  void set_open(bool open) noexcept {
+    open_.store(open, std::memory_order_relaxed);
+  }
+
+  bool open() const noexcept {
+    return open_.load(std::memory_order_relaxed);
+  }
+
+private:
+  std::atomic<bool> open_{true};
+};
 
 /// Loads the PKCS#12 file at `path` with `password` (legacy RC2/3DES
 /// encryption accepted) and checks its certificate's validity window at

@@ -161,6 +161,31 @@ struct service_metrics::impl {
 
   std::mutex nats_mutex;
   bool nats_ever_connected = false;
+
+  prometheus::Family<Gauge>& license_days = prometheus::BuildGauge()
+    .Name("ecr_license_days_left")
+    .Help("Whole days until the license certificate ends (absent without one)")
+    .Register(*registry);
+
+  /// The outbound pool's series, set from `pool_probe` at each scrape.
+  struct pool_gauges {
+    Gauge* leased = nullptr;
+    Gauge* available = nullptr;
+    Gauge* pending = nullptr;
+    Gauge* max = nullptr;
+    Gauge* half_leased_routes = nullptr;
+    Gauge* max_leased_routes = nullptr;
+    Gauge* pending_routes = nullptr;
+  };
+  std::mutex pool_mutex;
+  std::function<service_metrics::pool_snapshot()> pool_probe;
+  pool_gauges pool;
+
+  Gauge& license_usable = prometheus::BuildGauge()
+                            .Name("ecr_license_valid")
+                            .Help("1 while the license is valid")
+                            .Register(*registry)
+                            .Add({});
 };
 
 service_metrics::service_metrics(std::string_view version)
@@ -216,7 +241,69 @@ void service_metrics::store_operation(std::string_view operation,
     impl_->store_errors.at({operation}).Increment();
 }
 
+void service_metrics::license(std::optional<int64_t> days_left, bool usable) {
+  impl_->license_usable.Set(usable ? 1 : 0);
+  auto& days = impl_->license_days;
+  if (days_left)
+    days.Add({}).Set(static_cast<double>(*days_left));
+  else if (days.Has({}))
+    days.Remove(&days.Add({}));
+}
+
+void service_metrics::watch_outbound_pool(std::string service,
+                                          std::function<pool_snapshot()> probe) {
+  // The names and labels of the Java service's Apache HttpClient metrics.
+  const std::string pool_name = "rest-client-connection-pool";
+  auto gauge = [&](const char* name, const char* help,
+                   prometheus::Labels labels) -> Gauge& {
+    labels.emplace("service", service);
+    return prometheus::BuildGauge().Name(name).Help(help).Register(
+      *impl_->registry).Add(labels);
+  };
+  std::lock_guard<std::mutex> guard{impl_->pool_mutex};
+  auto& pool = impl_->pool;
+  const char* connections = "httpcomponents_httpclient_pool_total_connections";
+  const char* connections_help
+    = "Outbound HTTP connections of the pool, by state";
+  pool.leased = &gauge(connections, connections_help,
+                       {{"httpclient", pool_name}, {"state", "leased"}});
+  pool.available = &gauge(connections, connections_help,
+                          {{"httpclient", pool_name}, {"state", "available"}});
+  pool.pending = &gauge("httpcomponents_httpclient_pool_total_pending",
+                        "Outbound HTTP requests waiting for a connection",
+                        {{"httpclient", pool_name}});
+  pool.max = &gauge("httpclient_pool_total_max",
+                    "Most outbound HTTP connections of the pool",
+                    {{"httpclient", pool_name}});
+  pool.half_leased_routes
+    = &gauge("httpclient_pool_routes_with_half_leased_connections",
+             "Routes with at least half of their connections leased", {});
+  pool.max_leased_routes
+    = &gauge("httpclient_pool_routes_with_max_leased_connections",
+             "Routes with all of their connections leased", {});
+  pool.pending_routes
+    = &gauge("httpclient_pool_routes_with_pending_connections",
+             "Routes with requests waiting for a connection", {});
+  impl_->pool_probe = std::move(probe);
+}
+
 std::string service_metrics::render() const {
+  {
+    std::lock_guard<std::mutex> guard{impl_->pool_mutex};
+    if (impl_->pool_probe) {
+      auto now = impl_->pool_probe();
+      auto& pool = impl_->pool;
+      auto set = [](Gauge* g, double value) { g->Set(value); };
+      set(pool.leased, static_cast<double>(now.leased));
+      set(pool.available, static_cast<double>(now.available));
+      set(pool.pending, static_cast<double>(now.pending));
+      set(pool.max, static_cast<double>(now.max));
+      set(pool.half_leased_routes,
+          now.max > 0 && now.leased * 2 >= now.max && now.leased > 0);
+      set(pool.max_leased_routes, now.max > 0 && now.leased >= now.max);
+      set(pool.pending_routes, now.pending > 0);
+    }
+  }
   return prometheus::TextSerializer{}.Serialize(impl_->registry->Collect());
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,6 +47,24 @@ public:
   /// One store operation (`failed`: it returned an error other than "not
   /// found", which is an answer).
   void store_operation(std::string_view operation, duration took, bool failed);
+
+  /// The license state after a check: days until it ends (none without a
+  /// readable certificate) and whether it is usable.
+  void license(std::optional<int64_t> days_left, bool usable);
+
+  /// The outbound HTTP client's connection pool, as read at scrape time.
+  struct pool_snapshot {
+    size_t leased = 0;
+    size_t available = 0;
+    size_t max = 0;
+    size_t pending = 0;
+  };
+
+  /// Exports the pool read by `probe` under the series Kaa's ECR chart alerts
+  /// on (`httpcomponents_httpclient_pool_*`, `httpclient_pool_*`), labelled
+  /// `service`. The pool is one route to them.
+  void watch_outbound_pool(std::string service,
+                           std::function<pool_snapshot()> probe);
 
   /// Everything, in the Prometheus text format (version 0.0.4).
   std::string render() const;

@@ -84,6 +84,30 @@ struct key_spec {
 };
 
 /// Builders for the `assign` functions of the key table.
+bool matches(const std::string& text, const char* pattern) {
+  return std::regex_match(text, std::regex{pattern});
+}
+
+/// A boolean as YAML 1.2's core schema spells it.
+std::optional<bool> yaml_bool(const std::string& text) {
+  if (matches(text, "true|True|TRUE"))
+    return true;
+  if (matches(text, "false|False|FALSE"))
+    return false;
+  return std::nullopt;
+}
+
+template <class Setter>
+auto boolean(Setter set) {
+  return [=](settings& s, const std::string& key, const std::string& value) {
+    auto flag = yaml_bool(value);
+    if (!flag)
+      return bad_value(key, "must be true or false", value);
+    set(s, *flag);
+    return caf::error{};
+  };
+}
+
 template <class Setter>
 auto integer(int64_t min, int64_t max, Setter set) {
   return [=](settings& s, const std::string& key, const std::string& value) {
@@ -144,6 +168,19 @@ const std::regex& metrics_path_pattern() {
   return pattern;
 }
 
+const std::regex& http_url_pattern() {
+  static const std::regex pattern{R"(^https?://[^\s/?#]+[^\s]*$)",
+                                  std::regex::icase};
+  return pattern;
+}
+
+/// A service instance name (NATS subject token, label value).
+template <class Setter>
+auto instance_name(Setter set) {
+  return text(instance_name_pattern(), "must match ^[a-zA-Z0-9_-]{1,64}$",
+              set);
+}
+
 const std::regex& instance_or_any_pattern() {
   static const std::regex pattern{"^(\\*|[a-zA-Z0-9_-]{1,64})$"};
   return pattern;
@@ -184,13 +221,13 @@ const std::vector<key_spec>& key_table() {
        s.server.request_timeout_seconds = static_cast<int>(v);
      })},
     {"service.instance.name", {"INSTANCE_NAME"},
-     text(instance_name_pattern(), "must match ^[a-zA-Z0-9_-]{1,64}$",
-          [](settings& s, const std::string& v) {
-            s.service.instance_name = v;
-          })},
+     instance_name([](settings& s, const std::string& v) {
+       s.service.instance_name = v;
+     })},
     {"service.instance.replica.id", {"REPLICA_ID"},
-     text(instance_name_pattern(), "must match ^[a-zA-Z0-9_-]{1,64}$",
-          [](settings& s, const std::string& v) { s.service.replica_id = v; })},
+     instance_name([](settings& s, const std::string& v) {
+       s.service.replica_id = v;
+     })},
     {"service.graceful-shutdown", {},
      integer(0, 3600, [](settings& s, int64_t v) {
        s.service.graceful_shutdown_seconds = static_cast<int>(v);
@@ -251,15 +288,13 @@ const std::vector<key_spec>& key_table() {
        s.nats.max_payload_bytes = static_cast<size_t>(v);
      })},
     {"kaa.ecr.configuration-consumer.service-instance.name", {},
-     text(instance_name_pattern(), "must match ^[a-zA-Z0-9_-]{1,64}$",
-          [](settings& s, const std::string& v) {
-            s.peers.configuration_consumer = v;
-          })},
+     instance_name([](settings& s, const std::string& v) {
+       s.peers.configuration_consumer = v;
+     })},
     {"kaa.ecr.ep-register.service-instance.name", {},
-     text(instance_name_pattern(), "must match ^[a-zA-Z0-9_-]{1,64}$",
-          [](settings& s, const std::string& v) {
-            s.peers.endpoint_register = v;
-          })},
+     instance_name([](settings& s, const std::string& v) {
+       s.peers.endpoint_register = v;
+     })},
     {"kaa.ecr.ep-register.timeout-ms", {},
      integer(1, 600000, [](settings& s, int64_t v) {
        s.peers.endpoint_register_timeout_ms = static_cast<int>(v);
@@ -269,6 +304,41 @@ const std::vector<key_spec>& key_table() {
           [](settings& s, const std::string& v) {
             s.peers.tenant_manager = v;
           })},
+    {"kaa.license.cert.path", {"KAA_LICENSE_CERT_PATH"},
+     [](settings& s, const std::string& key, const std::string& v) {
+       if (v.empty())
+         return bad_value(key, "must not be empty", v);
+       s.license.cert_path = v;
+       return caf::error{};
+     }},
+    {"kaa.license.cert.password", {"KAA_LICENSE_CERT_PASSWORD"},
+     [](settings& s, const std::string&, const std::string& v) {
+       s.license.cert_password = v;
+       return caf::error{};
+     }},
+    {"kaa.license.enforce", {},
+     boolean([](settings& s, bool v) { s.license.enforce = v; })},
+    {"kaa.tekton.enabled", {},
+     boolean([](settings& s, bool v) { s.tekton.enabled = v; })},
+    {"kaa.tekton.url", {},
+     text(http_url_pattern(), "must be an http:// or https:// URL",
+          [](settings& s, const std::string& v) { s.tekton.url = v; })},
+    {"kaa.tekton.timeout-ms", {},
+     integer(1, 600000, [](settings& s, int64_t v) {
+       s.tekton.timeout_ms = static_cast<int>(v);
+     })},
+    {"kaa.tekton.retry-max-ms", {},
+     integer(1, 3600000, [](settings& s, int64_t v) {
+       s.tekton.retry_max_ms = static_cast<int>(v);
+     })},
+    {"kaa.scmp.consumer.provider.service-instance.name", {},
+     instance_name([](settings& s, const std::string& v) {
+       s.tekton.instance_name = v;
+     })},
+    {"metrics.service-label", {},
+     instance_name([](settings& s, const std::string& v) {
+       s.metrics.service_label = v;
+     })},
     {"metrics.path", {},
      text(metrics_path_pattern(),
           "must be an absolute path outside /api, /ecr and /health",
@@ -350,19 +420,6 @@ constexpr const char* applications_key = "kaa.applications";
 constexpr int max_yaml_depth = 256;
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-bool matches(const std::string& text, const char* pattern) {
-  return std::regex_match(text, std::regex{pattern});
-}
-
-/// A boolean as YAML 1.2's core schema spells it.
-std::optional<bool> yaml_bool(const std::string& text) {
-  if (matches(text, "true|True|TRUE"))
-    return true;
-  if (matches(text, "false|False|FALSE"))
-    return false;
-  return std::nullopt;
-}
 
 /// A plain YAML scalar as JSON, resolved by YAML 1.2's core schema: booleans
 /// and numbers keep their type (numbers in JSON's spelling), anything else

@@ -61,9 +61,35 @@ struct settings {
     std::string tenant_manager = "*";
   } peers;
 
+  struct license_settings {
+    /// The PKCS#12 license and its password (A23).
+    std::string cert_path = "/run/license/license.p12";
+    std::string cert_password;
+    /// An unusable license fails readiness and refuses writes.
+    bool enforce = false;
+  } license;
+
+  /// Application settings from Tekton (spec 7.2) instead of
+  /// `kaa.applications`, refreshed on 17/SCMP events.
+  struct tekton_settings {
+    bool enabled = false;
+    /// Base URL of Tekton's REST API.
+    std::string url = "http://tekton";
+    /// Tekton's instance name: the `{tekton}` of its broadcast subjects.
+    std::string instance_name = "tekton";
+    /// Bounds one request (connecting: at most 2 s of it).
+    int timeout_ms = 5000;
+    /// Longest pause between attempts while Tekton fails; pauses start at
+    /// 500 ms (or this, if lower) and double.
+    int retry_max_ms = 30000;
+  } tekton;
+
   struct metrics_settings {
     /// Where Prometheus scrapes (A22), on the REST port.
     std::string path = "/prometheus";
+    /// The `service` label of the outbound HTTP pool series, which Kaa's
+    /// alert rules match against `.*-ecr`; empty means the instance name.
+    std::string service_label;
   } metrics;
 
   struct cache_settings {
@@ -80,7 +106,8 @@ struct settings {
   int scheduler_threads = 2;
 
   /// Applications, their app versions and endpoint-configuration schemas
-  /// (A18), from `kaa.applications`. YAML only: no environment form.
+  /// (A18), from `kaa.applications`. YAML only: no environment form. Not
+  /// used while `tekton.enabled`.
   app_catalog applications;
 };
 

@@ -424,7 +424,9 @@ std::string render_health(bool up,
       out.StartObject();
       out.Key("status");
       out.String(part.up ? "UP" : "DOWN");
-      if (!part.up) {
+      // Down parts say why; up parts only when there is more to say (the
+      // license's days left).
+      if (!part.up || (!part.detail.empty() && part.detail != "UP")) {
         out.Key("details");
         write_string(out, part.detail);
       }

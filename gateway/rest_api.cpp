@@ -3,6 +3,7 @@
 #include "core/app_catalog.hpp"
 #include "core/error.hpp"
 #include "core/identifiers.hpp"
+#include "core/license.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "gateway/json.hpp"
@@ -463,6 +464,10 @@ public:
     auto found = match_route(req.method, path);
     reply = measured(found.matched ? found.matched->uri : unknown_uri,
                      req.method, std::move(reply));
+    if (found.matched && req.method != "GET" && !cfg_.license->open())
+      return reply(error_response(503, "the license is not valid: changes "
+                                       "are refused until a valid one is "
+                                       "installed (kaa.license.enforce)"));
     if (!found.matched) {
       if (!found.allow.empty()) {
         auto res = error_response(405, "method " + req.method
@@ -945,7 +950,8 @@ private:
 
 caf::error validate(const rest_api_config& cfg) {
   if (!cfg.cache || !cfg.bridge || !cfg.config_manager || cfg.readers.empty()
-      || !cfg.system_configs || !cfg.node || !cfg.metrics || !cfg.applications)
+      || !cfg.system_configs || !cfg.node || !cfg.metrics || !cfg.applications
+      || !cfg.license)
     return make_error(ec::invalid_configuration,
                       "the REST API needs the cache, the gateway bridge, the "
                       "config managers, store readers, the node, metrics and "

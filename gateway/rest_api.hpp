@@ -10,6 +10,7 @@
 
 namespace ecr {
 
+class license_gate;
 class live_app_catalog;
 class service_metrics;
 
@@ -26,6 +27,8 @@ struct rest_api_config {
   filter_resolver_actor filters;
   node_actor node;
   std::shared_ptr<service_metrics> metrics;
+  /// Closed while an enforced license is unusable: writes get 503 (A23).
+  std::shared_ptr<license_gate> license;
   /// Endpoint configuration schemas (A18).
   std::shared_ptr<live_app_catalog> applications;
   /// Where `metrics` are served (A22).

@@ -50,4 +50,18 @@ inline std::string filter_response(const std::string& replica_id) {
   return "kaa.v1.replica." + replica_id + ".efmp.ep-list-by-filter-response";
 }
 
+/// 17/SCMP broadcasts of a Tekton instance: `action` is `upsert` or
+/// `delete`.
+inline std::string scmp_broadcast(const std::string& provider,
+                                  const std::string& action) {
+  return "kaa.v1.events." + provider + ".service.configuration." + action;
+}
+
+/// 17/SCMP updates addressed to this instance alone: `action` is `upsert`
+/// or `delete`.
+inline std::string scmp_service_specific(const std::string& instance,
+                                         const std::string& action) {
+  return "kaa.v1.service." + instance + ".scmp.configuration." + action;
+}
+
 } // namespace ecr::subjects

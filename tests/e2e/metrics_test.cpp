@@ -70,6 +70,12 @@ TEST_F(e2e_metrics, counts_requests_by_route_template_and_status) {
   EXPECT_EQ(sample(text, R"(ecr_build_info{version=")" ECR_VERSION "\"}"), 1);
   EXPECT_EQ(sample(text, "ecr_nats_connected"), 1);
   EXPECT_GE(sample(text, R"(ecr_store_operation_seconds_count{operation="commit"})"), 1);
+  // The outbound pool, idle, under the names Kaa's alert rules read.
+  EXPECT_EQ(sample(text, R"(httpclient_pool_total_max{httpclient="rest-client-connection-pool",service="ecr"})"),
+            4)
+    << text;
+  EXPECT_EQ(sample(text, R"(httpcomponents_httpclient_pool_total_connections{httpclient="rest-client-connection-pool",service="ecr",state="leased"})"),
+            0);
 }
 
 TEST_F(e2e_metrics, counts_cdtp_answers_and_dropped_messages) {

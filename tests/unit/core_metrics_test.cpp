@@ -99,5 +99,45 @@ TEST(service_metrics, store_errors_count_failures_only) {
   EXPECT_EQ(sample(text, R"(ecr_store_errors_total{operation="get_config"})"), -1);
 }
 
+TEST(service_metrics, license_days_show_only_with_a_certificate) {
+  service_metrics m{"t"};
+  EXPECT_EQ(sample(m.render(), "ecr_license_days_left"), -1);
+  m.license(42, true);
+  EXPECT_EQ(sample(m.render(), "ecr_license_days_left"), 42);
+  EXPECT_EQ(sample(m.render(), "ecr_license_valid"), 1);
+  m.license(-3, false);
+  EXPECT_EQ(sample(m.render(), "ecr_license_days_left"), -3);
+  EXPECT_EQ(sample(m.render(), "ecr_license_valid"), 0);
+  m.license(std::nullopt, false);
+  EXPECT_EQ(sample(m.render(), "ecr_license_days_left"), -1);
+}
+
+TEST(service_metrics, the_outbound_pool_shows_under_the_kaa_chart_names) {
+  service_metrics m{"t"};
+  service_metrics::pool_snapshot pool{3, 1, 4, 2};
+  m.watch_outbound_pool("kaa-ecr", [&pool] { return pool; });
+  auto text = m.render();
+  const std::string c = "httpcomponents_httpclient_pool_total_connections";
+  EXPECT_EQ(sample(text, c + R"({httpclient="rest-client-connection-pool",service="kaa-ecr",state="leased"})"),
+            3)
+    << text;
+  EXPECT_EQ(sample(text, c + R"({httpclient="rest-client-connection-pool",service="kaa-ecr",state="available"})"),
+            1);
+  EXPECT_EQ(sample(text, R"(httpcomponents_httpclient_pool_total_pending{httpclient="rest-client-connection-pool",service="kaa-ecr"})"),
+            2);
+  EXPECT_EQ(sample(text, R"(httpclient_pool_total_max{httpclient="rest-client-connection-pool",service="kaa-ecr"})"),
+            4);
+  EXPECT_EQ(sample(text, R"(httpclient_pool_routes_with_half_leased_connections{service="kaa-ecr"})"), 1);
+  EXPECT_EQ(sample(text, R"(httpclient_pool_routes_with_max_leased_connections{service="kaa-ecr"})"), 0);
+  EXPECT_EQ(sample(text, R"(httpclient_pool_routes_with_pending_connections{service="kaa-ecr"})"), 1);
+  // Read again at the next scrape.
+  pool = {0, 4, 4, 0};
+  text = m.render();
+  EXPECT_EQ(sample(text, R"(httpclient_pool_routes_with_half_leased_connections{service="kaa-ecr"})"), 0);
+  EXPECT_EQ(sample(text, R"(httpclient_pool_routes_with_pending_connections{service="kaa-ecr"})"), 0);
+  EXPECT_EQ(sample(text, c + R"({httpclient="rest-client-connection-pool",service="kaa-ecr",state="available"})"),
+            4);
+}
+
 } // namespace
 } // namespace ecr

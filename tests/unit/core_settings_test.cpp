@@ -443,6 +443,49 @@ TEST_F(core_settings, invalid_applications_are_rejected_naming_the_key) {
     EXPECT_TRUE(rejected("kaa:\n  applications: " + apps + "\n", {}, key)) << apps;
 }
 
+TEST_F(core_settings, tekton_is_off_by_default) {
+  auto s = loaded("");
+  EXPECT_FALSE(s.tekton.enabled);
+  EXPECT_EQ(s.tekton.url, "http://tekton");
+  EXPECT_EQ(s.tekton.instance_name, "tekton");
+  EXPECT_EQ(s.tekton.timeout_ms, 5000);
+  EXPECT_EQ(s.tekton.retry_max_ms, 30000);
+}
+
+TEST_F(core_settings, tekton_keys_come_from_yaml_and_kaa_variables) {
+  auto yaml = R"(
+kaa:
+  tekton: {enabled: true, url: 'https://tekton.example:8443/base', timeout-ms: 750,
+           retry-max-ms: 2000}
+  scmp.consumer:
+    provider.service-instance.name: tekton-blue
+)";
+  auto s = loaded(yaml);
+  EXPECT_TRUE(s.tekton.enabled);
+  EXPECT_EQ(s.tekton.url, "https://tekton.example:8443/base");
+  EXPECT_EQ(s.tekton.timeout_ms, 750);
+  EXPECT_EQ(s.tekton.retry_max_ms, 2000);
+  EXPECT_EQ(s.tekton.instance_name, "tekton-blue");
+  // The variables of Kaa's image, and the relaxed name of the SCMP provider.
+  auto env = loaded(yaml, {{"KAA_TEKTON_ENABLED", "false"},
+                           {"KAA_TEKTON_URL", "http://127.0.0.1:9"},
+                           {"KAA_SCMP_CONSUMER_PROVIDER_SERVICE_INSTANCE_NAME", "t2"}});
+  EXPECT_FALSE(env.tekton.enabled);
+  EXPECT_EQ(env.tekton.url, "http://127.0.0.1:9");
+  EXPECT_EQ(env.tekton.instance_name, "t2");
+}
+
+TEST_F(core_settings, invalid_tekton_values_are_rejected_naming_the_key) {
+  EXPECT_TRUE(rejected("", {{"KAA_TEKTON_ENABLED", "yes"}}, "kaa.tekton.enabled"));
+  EXPECT_TRUE(rejected("", {{"KAA_TEKTON_URL", "tekton:80"}}, "kaa.tekton.url"));
+  EXPECT_TRUE(rejected("", {{"KAA_TEKTON_URL", "ftp://tekton"}}, "kaa.tekton.url"));
+  EXPECT_TRUE(rejected("", {{"KAA_TEKTON_URL", "http://"}}, "kaa.tekton.url"));
+  EXPECT_TRUE(rejected("", {{"KAA_TEKTON_TIMEOUT_MS", "0"}}, "kaa.tekton.timeout-ms"));
+  EXPECT_TRUE(rejected("", {{"KAA_TEKTON_RETRY_MAX_MS", "-5"}}, "kaa.tekton.retry-max-ms"));
+  EXPECT_TRUE(rejected("kaa: {scmp: {consumer: {provider: {service-instance: {name: 'a b'}}}}}",
+                       {}, "kaa.scmp.consumer.provider.service-instance.name"));
+}
+
 } // namespace
 
 } // namespace ecr::test

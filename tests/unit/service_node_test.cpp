@@ -186,8 +186,11 @@ TEST_F(service_fixture, readiness_reports_the_storage_component) {
   auto res = call("GET", "/health/ready");
   EXPECT_EQ(res.status, 200u);
   // Without a NATS client the node runs REST only; NATS reports disabled.
+  // No license file at the default path, and enforcement off: up, saying so.
   EXPECT_EQ(res.body, R"({"status":"UP","components":{"storage":{"status":"UP"},)"
-                      R"("nats":{"status":"UP"}}})");
+                      R"("nats":{"status":"UP","details":"disabled"},)"
+                      R"("license":{"status":"UP","details":"missing: no file at )"
+                      R"(/run/license/license.p12"}}})");
   EXPECT_EQ(call("GET", "/health").status, 200u);
   EXPECT_EQ(call("GET", "/health/startup").status, 200u);
 }

@@ -1,0 +1,194 @@
+#include "core/http_client.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
+namespace ecr {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+/// Collects a response body up to a bound.
+struct body_sink {
+  std::string body;
+  size_t max_bytes = 0;
+  bool too_large = false;
+};
+
+size_t write_body(char* data, size_t size, size_t count, void* user) {
+  auto& sink = *static_cast<body_sink*>(user);
+  auto bytes = size * count;
+  if (sink.body.size() + bytes > sink.max_bytes) {
+    sink.too_large = true;
+    return 0; // libcurl stops with CURLE_WRITE_ERROR
+  }
+  sink.body.append(data, bytes);
+  return bytes;
+}
+
+ec error_code_of(CURLcode code) {
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return ec::timeout;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+      return ec::unavailable;
+    default:
+      return ec::upstream_failure;
+  }
+}
+
+/// Frees a header list however the request ends.
+struct header_list {
+  curl_slist* head = nullptr;
+  ~header_list() {
+    curl_slist_free_all(head);
+  }
+};
+
+long milliseconds(clock_type::duration d) {
+  return static_cast<long>(
+    std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(d)
+                           .count()));
+}
+
+} // namespace
+
+struct outbound_http_client::impl {
+  outbound_http_options options;
+  mutable std::mutex mutex;
+  std::condition_variable handle_returned;
+  std::vector<CURL*> idle;
+  size_t created = 0;
+  size_t leased = 0;
+  size_t pending = 0;
+
+  ~impl() {
+    for (auto* handle : idle)
+      curl_easy_cleanup(handle);
+  }
+
+  /// A handle, waiting until `deadline` for one when all are leased; null
+  /// when none came in time.
+  caf::expected<CURL*> lease(clock_type::time_point deadline) {
+    std::unique_lock<std::mutex> guard{mutex};
+    auto free = [this] {
+      return !idle.empty() || created < options.max_handles;
+    };
+    if (!free()) {
+      ++pending;
+      auto got = handle_returned.wait_until(guard, deadline, free);
+      --pending;
+      if (!got)
+        return make_error(ec::timeout, "no free HTTP connection within "
+                                         + std::to_string(options.timeout.count())
+                                         + " ms");
+    }
+    CURL* handle = nullptr;
+    if (!idle.empty()) {
+      handle = idle.back();
+      idle.pop_back();
+    } else {
+      handle = curl_easy_init();
+      if (!handle)
+        return make_error(ec::upstream_failure, "cannot create a libcurl handle");
+      ++created;
+    }
+    ++leased;
+    return handle;
+  }
+
+  void give_back(CURL* handle) {
+    {
+      std::lock_guard<std::mutex> guard{mutex};
+      idle.push_back(handle);
+      --leased;
+    }
+    handle_returned.notify_one();
+  }
+};
+
+void outbound_http_client::global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+outbound_http_client::outbound_http_client(outbound_http_options options)
+  : impl_(std::make_unique<impl>()) {
+  global_init();
+  impl_->options = options;
+  impl_->options.max_handles = std::max<size_t>(1, options.max_handles);
+}
+
+outbound_http_client::~outbound_http_client() = default;
+
+caf::expected<outbound_http_response>
+outbound_http_client::get(const std::string& url,
+                          const std::vector<std::string>& headers) {
+  const auto& options = impl_->options;
+  auto deadline = clock_type::now() + options.timeout;
+  auto leased = impl_->lease(deadline);
+  if (!leased)
+    return leased.error();
+  auto* handle = *leased;
+  struct returner {
+    impl& pool;
+    CURL* handle;
+    ~returner() {
+      pool.give_back(handle);
+    }
+  } give_back_later{*impl_, handle};
+  // A reset keeps the handle's open connections and DNS cache: that is
+  // what makes the pool worth having.
+  curl_easy_reset(handle);
+  header_list list;
+  for (const auto& header : headers)
+    list.head = curl_slist_append(list.head, header.c_str());
+  body_sink sink;
+  sink.max_bytes = options.max_body_bytes;
+  char reason[CURL_ERROR_SIZE] = {0};
+  auto remaining = deadline - clock_type::now();
+  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+  // Timeouts must not use signals: other threads run in this process.
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+                   milliseconds(std::min<clock_type::duration>(
+                     options.connect_timeout, remaining)));
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, milliseconds(remaining));
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, list.head);
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, reason);
+  auto code = curl_easy_perform(handle);
+  auto what = "GET " + redact_url(url) + ": ";
+  if (code != CURLE_OK) {
+    if (sink.too_large)
+      return make_error(ec::upstream_failure,
+                        what + "response body over "
+                          + std::to_string(options.max_body_bytes) + " bytes");
+    return make_error(error_code_of(code),
+                      what + (reason[0] ? reason : curl_easy_strerror(code)));
+  }
+  outbound_http_response response;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+  response.body = std::move(sink.body);
+  return response;
+}
+
+outbound_http_stats outbound_http_client::stats() const {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  return {impl_->leased, impl_->idle.size(), impl_->options.max_handles,
+          impl_->pending};
+}
+
+} // namespace ecr

@@ -1,0 +1,170 @@
+// The outbound HTTP client (libcurl) against the Tekton stand-in on loopback:
+// answers of any status, connection reuse, errors by kind, and the handle
+// pool's bound and statistics.
+
+#include "core/error.hpp"
+#include "core/http_client.hpp"
+#include "core/tekton.hpp"
+#include "tests/support/tekton_stand_in.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+namespace ecr::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string served = R"({"applications": [{"name": "kettle"}]})";
+
+/// Polls `done` until it holds, for at most 10 s.
+bool eventually(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done())
+      return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return done();
+}
+
+class core_http_client : public ::testing::Test {
+protected:
+  std::string url(const std::string& path) const {
+    return tekton_.url() + path;
+  }
+
+  tekton_stand_in tekton_{served};
+};
+
+TEST_F(core_http_client, a_get_returns_status_and_body) {
+  outbound_http_client http;
+  auto ok = http.get(url("/api/v1/app-configs?serviceInstanceName=ecr"));
+  ASSERT_TRUE(ok) << render(ok.error());
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, served);
+  // Other statuses are answers too.
+  auto missing = http.get(url("/nowhere"));
+  ASSERT_TRUE(missing) << render(missing.error());
+  EXPECT_EQ(missing->status, 404);
+  tekton_.fail_with(503);
+  auto failing = http.get(url("/api/v1/app-configs"));
+  ASSERT_TRUE(failing) << render(failing.error());
+  EXPECT_EQ(failing->status, 503);
+  EXPECT_EQ(tekton_.requests(),
+            (std::vector<std::string>{"GET /api/v1/app-configs?serviceInstanceName=ecr",
+                                      "GET /nowhere", "GET /api/v1/app-configs"}));
+}
+
+/// Nothing leased or waiting, `available` handles kept.
+void expect_idle(const outbound_http_stats& stats, size_t available) {
+  EXPECT_EQ(stats.leased, 0u);
+  EXPECT_EQ(stats.available, available);
+  EXPECT_EQ(stats.pending, 0u);
+}
+
+TEST_F(core_http_client, sequential_requests_reuse_one_connection) {
+  outbound_http_client http;
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(http.get(url("/api/v1/app-configs")));
+  auto connections = http.get(url("/connections"));
+  ASSERT_TRUE(connections) << render(connections.error());
+  EXPECT_EQ(connections->body, "1");
+  expect_idle(http.stats(), 1);
+}
+
+TEST_F(core_http_client, a_server_that_does_not_answer_in_time_is_a_timeout) {
+  outbound_http_options options;
+  options.timeout = 300ms;
+  outbound_http_client http{options};
+  auto held = http.get(url("/hold?name=never"));
+  ASSERT_FALSE(held);
+  EXPECT_EQ(error_code(held.error()), ec::timeout) << render(held.error());
+  EXPECT_EQ(http.stats().leased, 0u) << "the handle went back to the pool";
+}
+
+TEST_F(core_http_client, nothing_listening_is_unavailable) {
+  outbound_http_client http;
+  auto refused = http.get("http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(error_code(refused.error()), ec::unavailable) << render(refused.error());
+}
+
+TEST_F(core_http_client, an_oversize_body_fails_the_request) {
+  outbound_http_options options;
+  options.max_body_bytes = served.size() - 1;
+  outbound_http_client http{options};
+  auto big = http.get(url("/api/v1/app-configs"));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(error_code(big.error()), ec::upstream_failure);
+  EXPECT_NE(error_message(big.error()).find("over"), std::string::npos)
+    << render(big.error());
+}
+
+TEST_F(core_http_client, callers_beyond_the_pool_wait_for_a_handle) {
+  outbound_http_options options;
+  options.max_handles = 1;
+  outbound_http_client http{options};
+  EXPECT_EQ(http.stats().max, 1u);
+  caf::expected<outbound_http_response> first{outbound_http_response{}};
+  caf::expected<outbound_http_response> second{outbound_http_response{}};
+  std::thread holder{[&] { first = http.get(url("/hold?name=a")); }};
+  ASSERT_TRUE(eventually([&] { return http.stats().leased == 1; }));
+  std::thread waiter{[&] { second = http.get(url("/api/v1/app-configs")); }};
+  EXPECT_TRUE(eventually([&] { return http.stats().pending == 1; }));
+  auto busy = http.stats();
+  EXPECT_EQ(busy.leased, 1u);
+  EXPECT_EQ(busy.available, 0u);
+  tekton_.release("a");
+  holder.join();
+  waiter.join();
+  ASSERT_TRUE(first) << render(first.error());
+  EXPECT_EQ(first->body, "released");
+  ASSERT_TRUE(second) << render(second.error());
+  EXPECT_EQ(second->body, served);
+  expect_idle(http.stats(), 1);
+}
+
+TEST_F(core_http_client, a_caller_gives_up_waiting_for_a_handle_at_its_timeout) {
+  outbound_http_options options;
+  options.max_handles = 1;
+  options.timeout = 300ms;
+  outbound_http_client http{options};
+  std::thread holder{[&] { (void) http.get(url("/hold?name=b")); }};
+  ASSERT_TRUE(eventually([&] { return http.stats().leased == 1; }));
+  // The holder times out first and hands the handle on just before the
+  // waiter's own deadline; the waiter's request is held too, so it times
+  // out whether it waited in vain or got the handle.
+  auto waited = http.get(url("/hold?name=b"));
+  holder.join();
+  ASSERT_FALSE(waited);
+  EXPECT_EQ(error_code(waited.error()), ec::timeout) << render(waited.error());
+}
+
+TEST_F(core_http_client, tekton_settings_are_fetched_for_the_instance) {
+  outbound_http_client http;
+  auto catalog = fetch_tekton_app_configs(http, tekton_.url() + "/", "ecr-blue");
+  ASSERT_TRUE(catalog) << render(catalog.error());
+  EXPECT_EQ(catalog->applications().count("kettle"), 1u);
+  EXPECT_EQ(tekton_.requests(),
+            std::vector<std::string>{"GET /api/v1/app-configs?serviceInstanceName=ecr-blue"});
+  tekton_.fail_with(503);
+  auto unavailable = fetch_tekton_app_configs(http, tekton_.url(), "ecr");
+  ASSERT_FALSE(unavailable);
+  EXPECT_EQ(error_code(unavailable.error()), ec::unavailable);
+  tekton_.fail_with(500);
+  auto failed = fetch_tekton_app_configs(http, tekton_.url(), "ecr");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(error_code(failed.error()), ec::upstream_failure);
+  tekton_.fail_with(0);
+  tekton_.serve("not json");
+  auto garbled = fetch_tekton_app_configs(http, tekton_.url(), "ecr");
+  ASSERT_FALSE(garbled);
+  EXPECT_EQ(error_code(garbled.error()), ec::invalid_argument);
+}
+
+} // namespace
+} // namespace ecr::test

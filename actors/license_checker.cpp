@@ -37,6 +37,9 @@ void license_checker_state::check() {
     ECR_ERROR("{}: license {}; writes are refused until a valid one is "
               "installed",
               name, what);
+  else if (last.current == state::missing)
+    // Normal on a developer's machine; with enforcement it is an error.
+    ECR_INFO("{}: license {} (not enforced)", name, what);
   else
     ECR_WARN("{}: license {} (not enforced)", name, what);
 }

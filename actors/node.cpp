@@ -368,7 +368,8 @@ int run_service(const settings& cfg) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  outbound_http_client::global_init();
+  if (cfg.tekton.enabled)
+    outbound_http_client::global_init();
 
   auto cache = std::make_shared<config_cache>(cfg.cache.max_bytes,
                                               render_config);

@@ -3,7 +3,12 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 
+// Plain function declarations: the type-checking macros would hide the
+// names this file takes the addresses of.
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -14,6 +19,64 @@ namespace ecr {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+
+/// libcurl, loaded on first use. Linking it would map some thirty libraries
+/// (TLS, LDAP, RTMP, ...) into every process: 6 MiB of idle memory, while
+/// only optional features (Tekton) make outbound calls.
+struct curl_library {
+  decltype(&curl_global_init) global_init = nullptr;
+  decltype(&curl_easy_init) easy_init = nullptr;
+  decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&curl_easy_reset) easy_reset = nullptr;
+  decltype(&curl_easy_setopt) easy_setopt = nullptr;
+  decltype(&curl_easy_perform) easy_perform = nullptr;
+  decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
+  decltype(&curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&curl_slist_append) slist_append = nullptr;
+  decltype(&curl_slist_free_all) slist_free_all = nullptr;
+  /// Why libcurl is unusable; empty when loaded.
+  std::string problem;
+};
+
+template <class Function>
+bool bind(void* library, const char* name, Function& target) {
+  target = reinterpret_cast<Function>(dlsym(library, name));
+  return target != nullptr;
+}
+
+curl_library load_curl() {
+  curl_library lib;
+  auto* library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    lib.problem = std::string{"libcurl (Debian package libcurl4) cannot be "
+                              "loaded: "}
+                  + dlerror();
+    return lib;
+  }
+  bool complete = bind(library, "curl_global_init", lib.global_init)
+                  && bind(library, "curl_easy_init", lib.easy_init)
+                  && bind(library, "curl_easy_cleanup", lib.easy_cleanup)
+                  && bind(library, "curl_easy_reset", lib.easy_reset)
+                  && bind(library, "curl_easy_setopt", lib.easy_setopt)
+                  && bind(library, "curl_easy_perform", lib.easy_perform)
+                  && bind(library, "curl_easy_getinfo", lib.easy_getinfo)
+                  && bind(library, "curl_easy_strerror", lib.easy_strerror)
+                  && bind(library, "curl_slist_append", lib.slist_append)
+                  && bind(library, "curl_slist_free_all", lib.slist_free_all);
+  if (!complete) {
+    lib.problem = "libcurl.so.4 lacks a function ECR needs";
+    return lib;
+  }
+  if (lib.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    lib.problem = "libcurl failed to initialise";
+  return lib;
+}
+
+/// The process's libcurl; loaded and initialised once, on first use.
+const curl_library& curl() {
+  static const curl_library lib = load_curl();
+  return lib;
+}
 
 /// Collects a response body up to a bound.
 struct body_sink {
@@ -50,7 +113,8 @@ ec error_code_of(CURLcode code) {
 struct header_list {
   curl_slist* head = nullptr;
   ~header_list() {
-    curl_slist_free_all(head);
+    if (head)
+      curl().slist_free_all(head);
   }
 };
 
@@ -73,7 +137,7 @@ struct outbound_http_client::impl {
 
   ~impl() {
     for (auto* handle : idle)
-      curl_easy_cleanup(handle);
+      curl().easy_cleanup(handle);
   }
 
   /// A handle, waiting until `deadline` for one when all are leased; null
@@ -97,7 +161,9 @@ struct outbound_http_client::impl {
       handle = idle.back();
       idle.pop_back();
     } else {
-      handle = curl_easy_init();
+      if (const auto& problem = curl().problem; !problem.empty())
+        return make_error(ec::unavailable, problem);
+      handle = curl().easy_init();
       if (!handle)
         return make_error(ec::upstream_failure, "cannot create a libcurl handle");
       ++created;
@@ -117,13 +183,12 @@ struct outbound_http_client::impl {
 };
 
 void outbound_http_client::global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (const auto& problem = curl().problem; !problem.empty())
+    ECR_WARN("outbound HTTP: {}", problem);
 }
 
 outbound_http_client::outbound_http_client(outbound_http_options options)
   : impl_(std::make_unique<impl>()) {
-  global_init();
   impl_->options = options;
   impl_->options.max_handles = std::max<size_t>(1, options.max_handles);
 }
@@ -148,28 +213,28 @@ outbound_http_client::get(const std::string& url,
   } give_back_later{*impl_, handle};
   // A reset keeps the handle's open connections and DNS cache: that is
   // what makes the pool worth having.
-  curl_easy_reset(handle);
+  curl().easy_reset(handle);
   header_list list;
   for (const auto& header : headers)
-    list.head = curl_slist_append(list.head, header.c_str());
+    list.head = curl().slist_append(list.head, header.c_str());
   body_sink sink;
   sink.max_bytes = options.max_body_bytes;
   char reason[CURL_ERROR_SIZE] = {0};
   auto remaining = deadline - clock_type::now();
-  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+  curl().easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl().easy_setopt(handle, CURLOPT_HTTPGET, 1L);
   // Timeouts must not use signals: other threads run in this process.
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+  curl().easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl().easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl().easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
                    milliseconds(std::min<clock_type::duration>(
                      options.connect_timeout, remaining)));
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, milliseconds(remaining));
-  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, list.head);
-  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, reason);
-  auto code = curl_easy_perform(handle);
+  curl().easy_setopt(handle, CURLOPT_TIMEOUT_MS, milliseconds(remaining));
+  curl().easy_setopt(handle, CURLOPT_HTTPHEADER, list.head);
+  curl().easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
+  curl().easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+  curl().easy_setopt(handle, CURLOPT_ERRORBUFFER, reason);
+  auto code = curl().easy_perform(handle);
   auto what = "GET " + redact_url(url) + ": ";
   if (code != CURLE_OK) {
     if (sink.too_large)
@@ -177,10 +242,10 @@ outbound_http_client::get(const std::string& url,
                         what + "response body over "
                           + std::to_string(options.max_body_bytes) + " bytes");
     return make_error(error_code_of(code),
-                      what + (reason[0] ? reason : curl_easy_strerror(code)));
+                      what + (reason[0] ? reason : curl().easy_strerror(code)));
   }
   outbound_http_response response;
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+  curl().easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
   response.body = std::move(sink.body);
   return response;
 }

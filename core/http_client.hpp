@@ -45,9 +45,10 @@ struct outbound_http_stats {
 /// on the CAF scheduler.
 class outbound_http_client {
 public:
-  /// Sets up libcurl for the process. Call it once before starting any
-  /// thread (libcurl's global setup is not thread-safe everywhere); later
-  /// calls do nothing.
+  /// Loads and sets up libcurl now, logging why if it cannot. libcurl is
+  /// otherwise loaded by the first request; a service that will make
+  /// outbound calls does it before starting threads (libcurl's global setup
+  /// is not thread-safe everywhere). Later calls do nothing.
   static void global_init();
 
   explicit outbound_http_client(outbound_http_options options = {});

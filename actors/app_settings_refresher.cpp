@@ -6,6 +6,7 @@
 #include "core/metrics.hpp"
 #include "core/tekton.hpp"
 #include "messaging/avro.hpp"
+#include "messaging/decode.hpp"
 #include "messaging/nats_client.hpp"
 #include "messaging/subjects.hpp"
 
@@ -92,14 +93,10 @@ template <class Event>
 caf::error subscribe_event(const scmp_subscription_config& cfg,
                            const std::string& subject, std::string_view kind) {
   return cfg.nats->subscribe(subject, "", [cfg, subject, kind](nats_message&& msg) {
-    auto event = avro::decode<Event>(msg.payload, cfg.max_payload_bytes);
-    if (!event) {
-      ECR_WARN("{}: dropped a message on {}: {}",
-               app_settings_refresher_state::name, subject,
-               error_message(event.error()));
-      cfg.metrics->message_dropped(kind, "undecodable");
+    auto event
+      = decode_or_drop<Event>(msg, cfg.max_payload_bytes, *cfg.metrics, kind);
+    if (!event)
       return;
-    }
     cfg.metrics->event_consumed(kind);
     log_correlation scope{event->correlation_id};
     ECR_INFO("{}: {} (tenant {}, application {}, version {}): reloading the "

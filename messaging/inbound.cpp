@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "messaging/avro.hpp"
+#include "messaging/decode.hpp"
 #include "messaging/nats_client.hpp"
 #include "messaging/subjects.hpp"
 
@@ -29,13 +30,10 @@ bool expired(int64_t timestamp, int64_t timeout) {
 template <class T>
 std::optional<T> accept(const nats_message& msg, const inbound_config& cfg,
                         std::string_view kind) {
-  auto decoded = avro::decode<T>(msg.payload, cfg.max_payload_bytes);
-  if (!decoded) {
-    ECR_WARN("inbound: dropped a message on {}: {}", msg.subject,
-             error_message(decoded.error()));
-    cfg.metrics->message_dropped(kind, "undecodable");
+  auto decoded
+    = decode_or_drop<T>(msg, cfg.max_payload_bytes, *cfg.metrics, kind);
+  if (!decoded)
     return std::nullopt;
-  }
   if (expired(decoded->timestamp, decoded->timeout)) {
     log_correlation scope{decoded->correlation_id};
     ECR_INFO("inbound: dropped an expired message on {}", msg.subject);

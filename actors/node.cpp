@@ -147,7 +147,7 @@ node_actor::behavior_type node(node_pointer self,
       filter_resolver,
       filter_resolver_config{st.nats, cfg->messaging.endpoint_register,
                              cfg->replica_id, cfg->filter_timeout,
-                             cfg->messaging.max_payload_bytes});
+                             cfg->messaging.max_payload_bytes, cfg->metrics});
   }
   st.gateway = self->spawn(gateway_bridge);
   for (const auto& component :

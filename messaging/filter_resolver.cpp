@@ -5,6 +5,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "messaging/avro.hpp"
+#include "messaging/decode.hpp"
 #include "messaging/nats_client.hpp"
 #include "messaging/subjects.hpp"
 
@@ -37,9 +38,11 @@ caf::error failure_of(const filter_answer& answer) {
 } // namespace
 
 caf::error validate(const filter_resolver_config& cfg) {
-  if (!cfg.nats || cfg.replica_id.empty() || cfg.timeout.count() <= 0)
+  if (!cfg.nats || cfg.replica_id.empty() || cfg.timeout.count() <= 0
+      || !cfg.metrics)
     return make_error(ec::invalid_configuration,
-                      "filter resolver needs NATS, a replica id and a timeout");
+                      "filter resolver needs NATS, a replica id, a timeout "
+                      "and metrics");
   return {};
 }
 
@@ -55,17 +58,14 @@ filter_resolver_actor::behavior_type filter_resolver(
   auto reply_to = subjects::filter_response(st_cfg.replica_id);
   filter_resolver_actor handle = caf::actor_cast<filter_resolver_actor>(self);
   auto max = st_cfg.max_payload_bytes;
-  auto subscribed = st_cfg.nats->subscribe(reply_to, {}, [handle, max](
-                                                           nats_message&& msg) {
-    auto response
-      = avro::decode<avro::endpoint_list_by_filter_response>(msg.payload, max);
-    if (!response) {
-      ECR_WARN("{}: dropped an EFMP response: {}", filter_resolver_state::name,
-               error_message(response.error()));
-      return;
-    }
-    caf::anon_send(handle, to_answer(std::move(*response)));
-  });
+  auto metrics = st_cfg.metrics;
+  auto subscribed = st_cfg.nats->subscribe(
+    reply_to, {}, [handle, max, metrics](nats_message&& msg) {
+      auto response = decode_or_drop<avro::endpoint_list_by_filter_response>(
+        msg, max, *metrics, "efmp.response");
+      if (response)
+        caf::anon_send(handle, to_answer(std::move(*response)));
+    });
   if (subscribed)
     ECR_ERROR("{}: cannot subscribe {}: {}", filter_resolver_state::name,
               reply_to, render(subscribed));

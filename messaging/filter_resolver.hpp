@@ -10,6 +10,7 @@
 namespace ecr {
 
 class nats_client;
+class service_metrics;
 
 struct filter_resolver_config {
   std::shared_ptr<nats_client> nats;
@@ -19,6 +20,8 @@ struct filter_resolver_config {
   std::string replica_id;
   std::chrono::milliseconds timeout{5000};
   size_t max_payload_bytes = 1024 * 1024;
+  /// Counts undecodable answers.
+  std::shared_ptr<service_metrics> metrics;
 };
 
 caf::error validate(const filter_resolver_config& cfg);

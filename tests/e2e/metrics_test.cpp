@@ -121,6 +121,26 @@ TEST_F(e2e_metrics, promtool_accepts_the_output) {
     << status->describe() << "\n" << check.log() << "\n" << text;
 }
 
+class e2e_metrics_replica : public e2e_metrics {
+protected:
+  env_overrides ecr_env() const override {
+    return {{"REPLICA_ID", "replica-m"}};
+  }
+};
+
+TEST_F(e2e_metrics_replica, undecodable_efmp_answers_are_counted) {
+  // Published until counted: the answer subscription may still be on its way.
+  const std::string series
+    = R"(ecr_messages_dropped_total{reason="undecodable",subject="efmp.response"})";
+  std::string text;
+  EXPECT_TRUE(poll_until([&] {
+    client_->publish("kaa.v1.replica.replica-m.efmp.ep-list-by-filter-response", "junk");
+    client_->flush();
+    text = scrape();
+    return sample(text, series) >= 1;
+  })) << text;
+}
+
 class e2e_metrics_path : public e2e_metrics {
 protected:
   env_overrides ecr_env() const override {

@@ -329,13 +329,11 @@ std::string no_schema_message(const std::string& app_version) {
          + " has no endpoint configuration schema";
 }
 
-/// A18: whether `content` may be stored under `app_version`. With a schema
-/// in force, every violation is named (400); without one, an application
-/// that requires a schema refuses (404).
-caf::error check_schema(const app_catalog& applications,
-                        const std::string& app_version,
+/// A18: whether `content` may be stored under `app_version`, whose schema
+/// rule is `rule`. With a schema in force, every violation is named (400);
+/// without one, an application that requires a schema refuses (404).
+caf::error check_schema(const schema_rule& rule, const std::string& app_version,
                         std::string_view content) {
-  auto rule = applications.schema_for(app_version);
   if (!rule.schema) {
     if (rule.required)
       return make_error(ec::not_found,
@@ -362,7 +360,8 @@ caf::error check_schemas(const app_catalog& applications,
   std::set<std::string_view> checked;
   for (const auto& key : keys)
     if (checked.insert(key.app_version).second)
-      if (auto err = check_schema(applications, key.app_version, content))
+      if (auto err = check_schema(applications.schema_for(key.app_version),
+                                  key.app_version, content))
         return err;
   return {};
 }
@@ -589,8 +588,9 @@ private:
     auto content = minify_json(req.body);
     if (!content)
       return reply(error_response(content.error()));
-    if (auto err = check_schema(*cfg_.applications->current(), key->app_version,
-                                *content))
+    if (auto err = check_schema(
+          cfg_.applications->current()->schema_for(key->app_version),
+          key->app_version, *content))
       return reply(error_response(err));
     ask<put_result>(
       cfg_.config_manager, std::move(reply),
@@ -714,8 +714,7 @@ private:
     auto app_version = path_identifier(found.params[0], "appVersionName");
     if (!app_version)
       return reply(error_response(app_version.error()));
-    auto applications = cfg_.applications->current();
-    auto rule = applications->schema_for(*app_version);
+    auto rule = cfg_.applications->current()->schema_for(*app_version);
     if (!rule.schema)
       return reply(error_response(404, no_schema_message(*app_version)));
     if (req.method == "GET")
@@ -725,7 +724,7 @@ private:
     auto content = minify_json(req.body);
     if (!content)
       return reply(error_response(content.error()));
-    if (auto err = check_schema(*applications, *app_version, *content))
+    if (auto err = check_schema(rule, *app_version, *content))
       return reply(error_response(err));
     reply(json_response(200, R"({"valid":true})"));
   }

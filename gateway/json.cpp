@@ -20,6 +20,15 @@ namespace {
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+/// The JSON text that `write` writes.
+template <class Write>
+std::string json_text(Write write) {
+  rapidjson::StringBuffer buf;
+  json_writer out{buf};
+  write(out);
+  return {buf.GetString(), buf.GetSize()};
+}
+
 void write_string(json_writer& out, std::string_view text) {
   out.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
@@ -224,30 +233,27 @@ bool is_json_media_type(std::string_view content_type) {
 }
 
 std::string render_config(const config_record& record) {
-  rapidjson::StringBuffer buf;
-  json_writer out{buf};
-  write_config(out, record);
-  return {buf.GetString(), buf.GetSize()};
+  return json_text([&](json_writer& out) {
+    write_config(out, record);
+  });
 }
 
 std::string render_config_list(const std::vector<config_record>& records) {
-  rapidjson::StringBuffer buf;
-  json_writer out{buf};
-  out.StartArray();
-  for (const auto& record : records)
-    write_config(out, record);
-  out.EndArray();
-  return {buf.GetString(), buf.GetSize()};
+  return json_text([&](json_writer& out) {
+    out.StartArray();
+    for (const auto& record : records)
+      write_config(out, record);
+    out.EndArray();
+  });
 }
 
 std::string render_message(std::string_view message) {
-  rapidjson::StringBuffer buf;
-  json_writer out{buf};
-  out.StartObject();
-  out.Key("message");
-  write_string(out, message);
-  out.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  return json_text([&](json_writer& out) {
+    out.StartObject();
+    out.Key("message");
+    write_string(out, message);
+    out.EndObject();
+  });
 }
 
 
@@ -312,48 +318,47 @@ template <class WriteItems>
 std::string render_page(int64_t number, int64_t size, int64_t total,
                         int64_t count, bool sorted, WriteItems write_items) {
   auto pages = size > 0 ? (total + size - 1) / size : 0;
-  rapidjson::StringBuffer buf;
-  json_writer out{buf};
-  out.StartObject();
-  out.Key("content");
-  out.StartArray();
-  write_items(out);
-  out.EndArray();
-  out.Key("pageable");
-  out.StartObject();
-  out.Key("sort");
-  write_sort(out, sorted);
-  out.Key("offset");
-  out.Int64(number * size);
-  out.Key("pageNumber");
-  out.Int64(number);
-  out.Key("pageSize");
-  out.Int64(size);
-  out.Key("paged");
-  out.Bool(true);
-  out.Key("unpaged");
-  out.Bool(false);
-  out.EndObject();
-  out.Key("totalElements");
-  out.Int64(total);
-  out.Key("totalPages");
-  out.Int64(pages);
-  out.Key("last");
-  out.Bool(number + 1 >= pages);
-  out.Key("size");
-  out.Int64(size);
-  out.Key("number");
-  out.Int64(number);
-  out.Key("sort");
-  write_sort(out, sorted);
-  out.Key("numberOfElements");
-  out.Int64(count);
-  out.Key("first");
-  out.Bool(number == 0);
-  out.Key("empty");
-  out.Bool(count == 0);
-  out.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  return json_text([&](json_writer& out) {
+    out.StartObject();
+    out.Key("content");
+    out.StartArray();
+    write_items(out);
+    out.EndArray();
+    out.Key("pageable");
+    out.StartObject();
+    out.Key("sort");
+    write_sort(out, sorted);
+    out.Key("offset");
+    out.Int64(number * size);
+    out.Key("pageNumber");
+    out.Int64(number);
+    out.Key("pageSize");
+    out.Int64(size);
+    out.Key("paged");
+    out.Bool(true);
+    out.Key("unpaged");
+    out.Bool(false);
+    out.EndObject();
+    out.Key("totalElements");
+    out.Int64(total);
+    out.Key("totalPages");
+    out.Int64(pages);
+    out.Key("last");
+    out.Bool(number + 1 >= pages);
+    out.Key("size");
+    out.Int64(size);
+    out.Key("number");
+    out.Int64(number);
+    out.Key("sort");
+    write_sort(out, sorted);
+    out.Key("numberOfElements");
+    out.Int64(count);
+    out.Key("first");
+    out.Bool(number == 0);
+    out.Key("empty");
+    out.Bool(count == 0);
+    out.EndObject();
+  });
 }
 
 void write_system_config(json_writer& out, const system_config_record& x) {
@@ -390,10 +395,9 @@ std::string render_status_page(const status_page& page,
 }
 
 std::string render_system_config(const system_config_record& record) {
-  rapidjson::StringBuffer buf;
-  json_writer out{buf};
-  write_system_config(out, record);
-  return {buf.GetString(), buf.GetSize()};
+  return json_text([&](json_writer& out) {
+    write_system_config(out, record);
+  });
 }
 
 std::string render_system_config_page(
@@ -411,31 +415,30 @@ std::string render_system_config_page(
 
 std::string render_health(bool up,
                           const std::vector<component_health>& parts) {
-  rapidjson::StringBuffer buf;
-  json_writer out{buf};
-  out.StartObject();
-  out.Key("status");
-  out.String(up ? "UP" : "DOWN");
-  if (!parts.empty()) {
-    out.Key("components");
+  return json_text([&](json_writer& out) {
     out.StartObject();
-    for (const auto& part : parts) {
-      write_string(out, part.name);
+    out.Key("status");
+    out.String(up ? "UP" : "DOWN");
+    if (!parts.empty()) {
+      out.Key("components");
       out.StartObject();
-      out.Key("status");
-      out.String(part.up ? "UP" : "DOWN");
-      // Down parts say why; up parts only when there is more to say (the
-      // license's days left).
-      if (!part.up || (!part.detail.empty() && part.detail != "UP")) {
-        out.Key("details");
-        write_string(out, part.detail);
+      for (const auto& part : parts) {
+        write_string(out, part.name);
+        out.StartObject();
+        out.Key("status");
+        out.String(part.up ? "UP" : "DOWN");
+        // Down parts say why; up parts only when there is more to say (the
+        // license's days left).
+        if (!part.up || (!part.detail.empty() && part.detail != "UP")) {
+          out.Key("details");
+          write_string(out, part.detail);
+        }
+        out.EndObject();
       }
       out.EndObject();
     }
     out.EndObject();
-  }
-  out.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  });
 }
 
 } // namespace ecr

@@ -124,9 +124,16 @@ TEST_F(e2e_metrics, promtool_accepts_the_output) {
 class e2e_metrics_replica : public e2e_metrics {
 protected:
   env_overrides ecr_env() const override {
-    return {{"REPLICA_ID", "replica-m"}};
+    return {{"REPLICA_ID", "replica-m"}, {"METRICS_SERVICE_LABEL", "kaa-ecr"}};
   }
 };
+
+TEST_F(e2e_metrics_replica, the_pool_series_carry_the_configured_service_label) {
+  auto text = scrape();
+  EXPECT_EQ(sample(text, R"(httpclient_pool_total_max{httpclient="rest-client-connection-pool",service="kaa-ecr"})"),
+            4)
+    << text;
+}
 
 TEST_F(e2e_metrics_replica, undecodable_efmp_answers_are_counted) {
   // Published until counted: the answer subscription may still be on its way.

@@ -228,6 +228,12 @@ TEST_F(core_settings, metrics_path_defaults_to_prometheus_and_can_move) {
             "/healthz");
 }
 
+TEST_F(core_settings, the_pool_service_label_is_empty_unless_set) {
+  EXPECT_EQ(loaded("", {}).metrics.service_label, "");
+  EXPECT_EQ(loaded("", {{"METRICS_SERVICE_LABEL", "kaa-ecr"}}).metrics.service_label,
+            "kaa-ecr");
+}
+
 // -- invalid input --------------------------------------------------------------
 
 TEST_F(core_settings, invalid_values_are_rejected_naming_the_key) {
@@ -253,6 +259,7 @@ TEST_F(core_settings, invalid_values_are_rejected_naming_the_key) {
          sample{"SERVER_MAX_BODY_SIZE", "0", "server.max-body-size"},
          sample{"CACHE_MAX_SIZE", "-5", "cache.max-size"},
          sample{"METRICS_PATH", "metrics", "metrics.path"},
+         sample{"METRICS_SERVICE_LABEL", "kaa ecr", "metrics.service-label"},
          sample{"METRICS_PATH", "/health", "metrics.path"},
          sample{"METRICS_PATH", "/api/v1/metrics", "metrics.path"},
          sample{"METRICS_PATH", "/ecr", "metrics.path"},

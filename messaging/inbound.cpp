@@ -192,10 +192,13 @@ void cdtp_service::reply(const config_pull& pull, int32_t status,
   }
   response.status_code = status;
   response.reason_phrase = reason;
-  if (auto err = cfg_.nats->publish(pull.reply_to, avro::encode(response)))
-    ECR_WARN("inbound: CDTP response lost: {}", render(err));
+  auto bytes = avro::encode(response);
+  // Counted before the reply leaves: whoever reads the answer then finds
+  // it in /prometheus too.
   cfg_.metrics->cdtp_request(status,
                              std::chrono::steady_clock::now() - pull.received);
+  if (auto err = cfg_.nats->publish(pull.reply_to, bytes))
+    ECR_WARN("inbound: CDTP response lost: {}", render(err));
 }
 
 inbound_actor::behavior_type

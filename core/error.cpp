@@ -19,6 +19,8 @@ constexpr std::array<const char*, static_cast<size_t>(ec::ec_count)> ec_names{
   "unavailable",
   "timeout",
   "upstream_failure",
+  "unauthenticated",
+  "forbidden",
 };
 
 static_assert(ec_names.back() != nullptr,

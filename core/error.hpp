@@ -34,6 +34,10 @@ enum class ec : uint8_t {
   timeout,
   /// A dependency answered with a failure (502).
   upstream_failure,
+  /// The caller is not authenticated: no or an invalid credential (401).
+  unauthenticated,
+  /// The caller is authenticated but not permitted (403).
+  forbidden,
   /// Sentinel; keep last.
   ec_count,
 };

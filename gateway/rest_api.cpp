@@ -304,6 +304,8 @@ unsigned status_of(const caf::error& err) {
     case ec::unavailable: return 503;
     case ec::timeout: return 504;
     case ec::upstream_failure: return 502;
+    case ec::unauthenticated: return 401;
+    case ec::forbidden: return 403;
     default: return 500;
   }
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string_view>
+#include <variant>
 
 namespace ecr {
 
@@ -263,11 +264,6 @@ public:
       return err;
     }
     return {};
-  }
-
-  void rollback_batch() override {
-    in_batch_ = false;
-    control("ROLLBACK");
   }
 
   // -- configurations ----------------------------------------------------------
@@ -578,6 +574,46 @@ public:
                       tenant_id);
   }
 
+  caf::error export_records(
+    const std::function<caf::error(const stored_record&)>& emit) override {
+    auto each = [&](const std::string& sql, auto read) -> caf::error {
+      auto q = prepare(sql);
+      for (;;) {
+        auto row = q.step();
+        if (!row)
+          return row.error();
+        if (!*row)
+          return {};
+        if (auto err = emit(stored_record{read(q)}))
+          return err;
+      }
+    };
+    if (auto err = each(std::string{"SELECT "} + config_columns
+                          + " FROM configs ORDER BY tenant_id, app_version, "
+                            "endpoint_id, name",
+                        read_config))
+      return err;
+    if (auto err = each(std::string{"SELECT "} + status_columns
+                          + " FROM statuses ORDER BY tenant_id, endpoint_id, "
+                            "app_version, config_id",
+                        read_status))
+      return err;
+    return each(std::string{"SELECT "} + system_config_columns
+                  + " FROM system_configs ORDER BY tenant_id, created_ms, "
+                    "config_id",
+                read_system_config);
+  }
+
+  caf::error import_record(const stored_record& record) override {
+    auto result = write([&]() -> caf::expected<bool> {
+      if (auto err = std::visit([this](const auto& x) { return replace(x); },
+                                record))
+        return err;
+      return true;
+    });
+    return result ? caf::error{} : result.error();
+  }
+
   caf::error ping() override {
     auto q = prepare("SELECT 1");
     return q.run();
@@ -712,6 +748,33 @@ private:
     q.bind(dispatch.tenant_id, dispatch.endpoint_id, dispatch.app_version,
            dispatch.config_id, static_cast<int64_t>(delivery_status::dispatched),
            dispatch.content, now_ms);
+    return q.run();
+  }
+
+  caf::error replace(const config_record& x) {
+    auto q = prepare(std::string{"INSERT OR REPLACE INTO configs ("}
+                     + config_columns + ") VALUES (?,?,?,?,?,?,?,?)");
+    q.bind(x.key.tenant_id, x.key.endpoint_id, x.key.app_version, x.key.name,
+           x.config_id, x.content, x.created_ms, x.updated_ms);
+    return q.run();
+  }
+
+  caf::error replace(const status_record& x) {
+    auto q = prepare(std::string{"INSERT OR REPLACE INTO statuses ("}
+                     + status_columns + ") VALUES (?,?,?,?,?,?,?,?,?,?)");
+    q.bind(x.tenant_id, x.endpoint_id, x.app_version, x.config_id,
+           static_cast<int64_t>(x.status), x.content, x.last_dispatched_ms,
+           x.last_confirmed_ms, x.confirmation_code, x.confirmation_reason);
+    return q.run();
+  }
+
+  /// Replaces by configId and by (tenant, level, levelId, name) alike: the
+  /// imported record wins over whatever holds either key.
+  caf::error replace(const system_config_record& x) {
+    auto q = prepare(std::string{"INSERT OR REPLACE INTO system_configs ("}
+                     + system_config_columns + ") VALUES (?,?,?,?,?,?,?,?,?)");
+    q.bind(x.tenant_id, x.config_id, x.level, x.level_id, x.name,
+           x.display_name, x.content, x.created_ms, x.updated_ms);
     return q.run();
   }
 

@@ -6,18 +6,24 @@
 #include <caf/expected.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace ecr {
 
 struct settings;
 
+/// One stored record of any kind, as `ecr export` writes it.
+using stored_record
+  = std::variant<config_record, status_record, system_config_record>;
+
 /// Persistence of all ECR data behind one synchronous interface. Calls block;
 /// they run only in detached storage actors. Every write is atomic on its own
-/// and durable when it returns, except inside a batch, where the writes become
-/// durable together at `commit_batch` (group commit).
+/// and durable when it returns, except inside a batch, where a backend may
+/// make the writes durable together at `commit_batch` (group commit).
 ///
 /// Errors: `ec::not_found`, `ec::precondition_failed`, `ec::conflict`,
 /// `ec::invalid_argument` for rule violations; `ec::storage_failure` for I/O.
@@ -27,15 +33,13 @@ public:
 
   // -- group commit ----------------------------------------------------------
 
-  /// Opens a batch; writes until `commit_batch` share one durable commit. A
-  /// write that fails inside a batch is undone alone.
+  /// Opens a batch; writes until `commit_batch` may share one durable
+  /// commit. A write that fails inside a batch is undone alone. Whether
+  /// other handles see the writes before the commit depends on the backend.
   virtual caf::error begin_batch() = 0;
 
   /// Makes every write of the batch durable.
   virtual caf::error commit_batch() = 0;
-
-  /// Discards every write of the batch.
-  virtual void rollback_batch() = 0;
 
   // -- endpoint and default configurations -----------------------------------
 
@@ -143,6 +147,19 @@ public:
   /// Removes every record of a tenant; returns the records removed.
   virtual caf::expected<uint64_t> purge_tenant(const std::string& tenant_id)
     = 0;
+
+  // -- moving data (`ecr export`, `ecr import`) -------------------------------
+
+  /// Calls `emit` with every record of every tenant: configurations,
+  /// status records and system configurations. Stops at the first error
+  /// `emit` returns and answers it.
+  virtual caf::error
+  export_records(const std::function<caf::error(const stored_record&)>& emit)
+    = 0;
+
+  /// Stores `record` exactly as given (same configId and dates), replacing
+  /// whatever is at its unique key, so importing twice changes nothing.
+  virtual caf::error import_record(const stored_record& record) = 0;
 
   // -- health ----------------------------------------------------------------
 

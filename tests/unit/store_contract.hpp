@@ -63,6 +63,8 @@ struct store_backend {
   std::string name;
   std::function<caf::expected<std::unique_ptr<backend_database>>()>
     make_database;
+  /// Other handles see a batch's writes only once it is committed.
+  bool isolated_batches = true;
 };
 
 inline void PrintTo(const store_backend& x, std::ostream* os) {

@@ -199,6 +199,26 @@ const std::regex& non_empty_pattern() {
   return pattern;
 }
 
+const std::regex& write_concern_pattern() {
+  static const std::regex pattern{"^(majority|[0-9]{1,2})$"};
+  return pattern;
+}
+
+auto mongodb_url() {
+  static const std::regex pattern{R"(^mongodb(\+srv)?://\S+$)"};
+  return text(pattern, "must be a mongodb:// connection string",
+              [](settings& s, const std::string& v) { s.mongodb.url = v; });
+}
+
+/// MongoDB's own rule for database names, shortened.
+auto mongodb_database() {
+  static const std::regex pattern{R"(^[^/\\. "$*<>:|?]{1,63}$)"};
+  return text(pattern, "must be a MongoDB database name", [](settings& s,
+                                                          const std::string& v) {
+    s.mongodb.database = v;
+  });
+}
+
 const std::vector<key_spec>& key_table() {
   static const std::vector<key_spec> table{
     {"server.address", {},
@@ -238,8 +258,42 @@ const std::vector<key_spec>& key_table() {
             s.service.default_tenant = v;
           })},
     {"storage.backend", {},
-     one_of({"sqlite"},
+     one_of({"sqlite", "mongodb"},
             [](settings& s, const std::string& v) { s.storage.backend = v; })},
+    // Spring's key first: `mongodb.url` (MONGODB_URL) wins when both are set.
+    {"spring.data.mongodb.uri", {}, mongodb_url()},
+    {"mongodb.url", {}, mongodb_url()},
+    {"spring.data.mongodb.database", {}, mongodb_database()},
+    {"mongodb.database", {}, mongodb_database()},
+    {"mongodb.username", {},
+     [](settings& s, const std::string&, const std::string& v) {
+       s.mongodb.username = v;
+       return caf::error{};
+     }},
+    {"mongodb.password", {},
+     [](settings& s, const std::string&, const std::string& v) {
+       s.mongodb.password = v;
+       return caf::error{};
+     }},
+    {"mongodb.write-concern", {},
+     text(write_concern_pattern(), "must be majority or a number of members",
+          [](settings& s, const std::string& v) {
+            s.mongodb.write_concern = v;
+          })},
+    {"mongodb.journal", {},
+     boolean([](settings& s, bool v) { s.mongodb.journal = v; })},
+    {"mongodb.server-selection-timeout-ms", {},
+     integer(1, 600000, [](settings& s, int64_t v) {
+       s.mongodb.server_selection_timeout_ms = static_cast<int>(v);
+     })},
+    {"mongodb.connect-timeout-ms", {},
+     integer(1, 600000, [](settings& s, int64_t v) {
+       s.mongodb.connect_timeout_ms = static_cast<int>(v);
+     })},
+    {"mongodb.socket-timeout-ms", {},
+     integer(1, 3600000, [](settings& s, int64_t v) {
+       s.mongodb.socket_timeout_ms = static_cast<int>(v);
+     })},
     {"storage.sqlite.path", {},
      text(non_empty_pattern(), "must not be empty",
           [](settings& s, const std::string& v) { s.storage.sqlite_path = v; })},
@@ -660,7 +714,22 @@ caf::expected<YAML::Node> load_yaml(const env_lookup& env) {
   }
 }
 
+caf::error resolve_backend(settings& s) {
+  s.storage.backend = selected_backend(s);
+  if (s.storage.backend == "mongodb" && s.mongodb.url.empty())
+    return invalid("storage.backend",
+                   "mongodb needs a connection string in mongodb.url "
+                   "(MONGODB_URL)");
+  return {};
+}
+
 } // namespace
+
+std::string selected_backend(const settings& s) {
+  if (!s.storage.backend.empty())
+    return s.storage.backend;
+  return s.mongodb.url.empty() ? "sqlite" : "mongodb";
+}
 
 env_lookup process_environment() {
   return [](const std::string& name) -> std::optional<std::string> {
@@ -705,6 +774,8 @@ caf::expected<settings> load_settings(const env_lookup& env) {
         return err;
   }
   if (auto err = load_applications(*root, result.applications))
+    return err;
+  if (auto err = resolve_backend(result))
     return err;
   if (result.service.replica_id.empty())
     result.service.replica_id = result.service.instance_name + "-"

@@ -33,11 +33,33 @@ struct settings {
   } service;
 
   struct storage_settings {
-    std::string backend = "sqlite";
+    /// `sqlite` or `mongodb`; unset, `mongodb` when a MongoDB URL is
+    /// configured, else `sqlite`.
+    std::string backend;
     std::string sqlite_path = "/var/lib/ecr/ecr.db";
+    /// Reader handles (and actors) on the store, whichever the backend.
     int sqlite_readers = 2;
     int group_commit_max = 512;
   } storage;
+
+  /// The MongoDB backend (spec 3.8): several replicas share it.
+  struct mongodb_settings {
+    /// A `mongodb://` connection string; Spring's `spring.data.mongodb.uri`
+    /// is accepted too.
+    std::string url;
+    /// Injected into the URL when given (Kaa passes them apart from it).
+    std::string username;
+    std::string password;
+    /// Empty: the database named in the URL, else `ecr`.
+    std::string database;
+    /// `majority` or a number of members.
+    std::string write_concern = "majority";
+    bool journal = true;
+    /// Always set on the connection unless the URL sets them itself.
+    int server_selection_timeout_ms = 5000;
+    int connect_timeout_ms = 5000;
+    int socket_timeout_ms = 30000;
+  } mongodb;
 
   struct nats_settings {
     /// Comma-separated in the file and in NATS_URLS.
@@ -124,6 +146,10 @@ inline constexpr const char* default_config_path = "/srv/ecr/service-config.yml"
 /// built-in defaults; a missing file named by `APP_CONFIG_PATH` is an error.
 /// Errors carry `ec::invalid_configuration` and a message naming the key.
 caf::expected<settings> load_settings(const env_lookup& env);
+
+/// The store in force: `storage.backend` if set, else MongoDB when a URL is
+/// configured (as Kaa's chart does), else the embedded SQLite store.
+std::string selected_backend(const settings& s);
 
 /// The environment variable that overrides `key` under relaxed binding.
 std::string relaxed_env_name(const std::string& key);

@@ -8,7 +8,7 @@ packages=(
   libcaf-dev libnats-dev nats-server
   libboost-dev libsqlite3-dev libsimdjson-dev rapidjson-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libssl-dev libcurl4-openssl-dev prometheus-cpp-dev
-  libvalijson-dev
+  libvalijson-dev libmongoc-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-avro python3-yaml curl procps prometheus
   wrk nginx-light

@@ -1,0 +1,1047 @@
+#include "storage/mongo_store.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/settings.hpp"
+#include "storage/mongo_documents.hpp"
+
+#include <mongoc/mongoc.h>
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <variant>
+
+namespace ecr {
+
+namespace {
+
+using mongo::bson_ptr;
+namespace field = mongo::field;
+namespace collection = mongo::collection;
+
+// -- RAII handles ---------------------------------------------------------------
+
+template <class T, void (*Destroy)(T*)>
+struct destroyer {
+  void operator()(T* x) const noexcept {
+    Destroy(x);
+  }
+};
+
+using uri_ptr
+  = std::unique_ptr<mongoc_uri_t, destroyer<mongoc_uri_t, mongoc_uri_destroy>>;
+using pool_ptr
+  = std::unique_ptr<mongoc_client_pool_t,
+                    destroyer<mongoc_client_pool_t, mongoc_client_pool_destroy>>;
+using collection_ptr
+  = std::unique_ptr<mongoc_collection_t,
+                    destroyer<mongoc_collection_t, mongoc_collection_destroy>>;
+using database_ptr
+  = std::unique_ptr<mongoc_database_t,
+                    destroyer<mongoc_database_t, mongoc_database_destroy>>;
+using cursor_ptr
+  = std::unique_ptr<mongoc_cursor_t,
+                    destroyer<mongoc_cursor_t, mongoc_cursor_destroy>>;
+using write_concern_ptr
+  = std::unique_ptr<mongoc_write_concern_t,
+                    destroyer<mongoc_write_concern_t,
+                              mongoc_write_concern_destroy>>;
+using bulk_ptr
+  = std::unique_ptr<mongoc_bulk_operation_t,
+                    destroyer<mongoc_bulk_operation_t,
+                              mongoc_bulk_operation_destroy>>;
+
+/// A reply document on the stack, always destroyed (the driver initializes
+/// it even on failure).
+struct reply_doc {
+  bson_t doc = BSON_INITIALIZER;
+
+  reply_doc() = default;
+  reply_doc(const reply_doc&) = delete;
+  reply_doc& operator=(const reply_doc&) = delete;
+
+  ~reply_doc() {
+    bson_destroy(&doc);
+  }
+
+  int64_t count(const char* name) const {
+    bson_iter_t it;
+    if (bson_iter_init_find(&it, &doc, name) && BSON_ITER_HOLDS_NUMBER(&it))
+      return bson_iter_as_int64(&it);
+    return 0;
+  }
+};
+
+// -- driver set-up ----------------------------------------------------------------
+
+/// The driver logs through us: its DEBUG and TRACE lines are internals, its
+/// INFO lines (topology changes) are ours at debug level.
+void route_driver_log(mongoc_log_level_t level, const char* domain,
+                      const char* message, void*) {
+  switch (level) {
+    case MONGOC_LOG_LEVEL_ERROR:
+    case MONGOC_LOG_LEVEL_CRITICAL:
+      ECR_ERROR("mongodb {}: {}", domain, message);
+      break;
+    case MONGOC_LOG_LEVEL_WARNING:
+      ECR_WARN("mongodb {}: {}", domain, message);
+      break;
+    case MONGOC_LOG_LEVEL_MESSAGE:
+    case MONGOC_LOG_LEVEL_INFO:
+      ECR_DEBUG("mongodb {}: {}", domain, message);
+      break;
+    default:
+      break;
+  }
+}
+
+void init_driver() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mongoc_log_set_handler(route_driver_log, nullptr);
+    mongoc_init();
+  });
+}
+
+constexpr uint32_t duplicate_key_code = 11000;
+
+bool is_duplicate_key(const bson_error_t& error) {
+  return error.code == duplicate_key_code || error.code == 11001;
+}
+
+caf::error failure(const char* what, const bson_error_t& error) {
+  return make_error(ec::storage_failure,
+                    std::string{"mongodb: "} + what + ": " + error.message);
+}
+
+/// Compare-and-swap loops retry this often before they give up: each retry
+/// means another writer changed the same key in between.
+constexpr int max_attempts = 16;
+
+caf::error too_contended(const char* what) {
+  return make_error(ec::storage_failure,
+                    std::string{"mongodb: "} + what
+                      + " kept racing with other writers; try again");
+}
+
+// -- the connection ---------------------------------------------------------------
+
+/// A URL with the settings' credentials, timeouts and write concern.
+caf::expected<uri_ptr> make_uri(const settings::mongodb_settings& cfg) {
+  bson_error_t error;
+  uri_ptr uri{mongoc_uri_new_with_error(cfg.url.c_str(), &error)};
+  if (!uri)
+    return make_error(ec::invalid_configuration,
+                      "mongodb.url: " + std::string{error.message});
+  if (!cfg.username.empty())
+    mongoc_uri_set_username(uri.get(), cfg.username.c_str());
+  if (!cfg.password.empty())
+    mongoc_uri_set_password(uri.get(), cfg.password.c_str());
+  // Without them an unreachable deployment blocks a call for minutes.
+  auto set_default = [&](const char* option, int value) {
+    if (!mongoc_uri_has_option(uri.get(), option))
+      mongoc_uri_set_option_as_int32(uri.get(), option, value);
+  };
+  set_default(MONGOC_URI_SERVERSELECTIONTIMEOUTMS,
+              cfg.server_selection_timeout_ms);
+  set_default(MONGOC_URI_CONNECTTIMEOUTMS, cfg.connect_timeout_ms);
+  set_default(MONGOC_URI_SOCKETTIMEOUTMS, cfg.socket_timeout_ms);
+  write_concern_ptr concern{mongoc_write_concern_new()};
+  if (cfg.write_concern == "majority")
+    mongoc_write_concern_set_w(concern.get(), MONGOC_WRITE_CONCERN_W_MAJORITY);
+  else
+    mongoc_write_concern_set_w(concern.get(), std::stoi(cfg.write_concern));
+  mongoc_write_concern_set_journal(concern.get(), cfg.journal);
+  mongoc_uri_set_write_concern(uri.get(), concern.get());
+  return uri;
+}
+
+std::string database_name(const settings::mongodb_settings& cfg,
+                          const mongoc_uri_t* uri) {
+  if (!cfg.database.empty())
+    return cfg.database;
+  if (auto named = mongoc_uri_get_database(uri); named && *named)
+    return named;
+  return "ecr";
+}
+
+/// One client pool per deployment and process, shared by its handles.
+class connection {
+public:
+  connection(pool_ptr pool, std::string database)
+    : pool_(std::move(pool)), database_(std::move(database)) {
+    // nop
+  }
+
+  mongoc_client_t* pop() {
+    return mongoc_client_pool_pop(pool_.get());
+  }
+
+  void push(mongoc_client_t* client) {
+    mongoc_client_pool_push(pool_.get(), client);
+  }
+
+  const std::string& database() const {
+    return database_;
+  }
+
+private:
+  pool_ptr pool_;
+  std::string database_;
+};
+
+caf::expected<std::shared_ptr<connection>> make_connection(const settings& cfg) {
+  init_driver();
+  auto uri = make_uri(cfg.mongodb);
+  if (!uri)
+    return uri.error();
+  bson_error_t error;
+  pool_ptr pool{mongoc_client_pool_new_with_error(uri->get(), &error)};
+  if (!pool)
+    return make_error(ec::invalid_configuration,
+                      "mongodb.url: " + std::string{error.message});
+  mongoc_client_pool_set_error_api(pool.get(), MONGOC_ERROR_API_VERSION_2);
+  mongoc_client_pool_set_appname(pool.get(), "ecr");
+  return std::make_shared<connection>(std::move(pool),
+                                      database_name(cfg.mongodb, uri->get()));
+}
+
+/// The connection for `cfg`, made once while any handle on it lives.
+caf::expected<std::shared_ptr<connection>> shared_connection(const settings& cfg) {
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<connection>> open;
+  auto id = cfg.mongodb.url + '\n' + cfg.mongodb.username + '\n'
+            + cfg.mongodb.database;
+  std::lock_guard guard{mutex};
+  if (auto existing = open[id].lock())
+    return existing;
+  auto made = make_connection(cfg);
+  if (made)
+    open[id] = *made;
+  return made;
+}
+
+/// A client of the pool, returned when the handle goes.
+class client_lease {
+public:
+  explicit client_lease(std::shared_ptr<connection> conn)
+    : conn_(std::move(conn)), client_(conn_->pop()) {
+    // nop
+  }
+
+  client_lease(const client_lease&) = delete;
+  client_lease& operator=(const client_lease&) = delete;
+
+  ~client_lease() {
+    conn_->push(client_);
+  }
+
+  mongoc_client_t* get() const {
+    return client_;
+  }
+
+  const std::string& database() const {
+    return conn_->database();
+  }
+
+private:
+  std::shared_ptr<connection> conn_;
+  mongoc_client_t* client_;
+};
+
+// -- query helpers ----------------------------------------------------------------
+
+/// A filter or options document from key/value pairs: `doc({{"a", "x"}})`.
+bson_ptr strings(std::initializer_list<std::pair<const char*, std::string>> xs) {
+  bson_ptr doc{bson_new()};
+  for (const auto& [key, value] : xs)
+    bson_append_utf8(doc.get(), key, -1, value.data(),
+                     static_cast<int>(value.size()));
+  return doc;
+}
+
+/// Options of a find: `sort` (field, direction pairs), `limit`, `skip`.
+bson_ptr find_options(std::initializer_list<std::pair<const char*, int>> sort,
+                      int64_t limit = 0, int64_t skip = 0) {
+  bson_ptr doc{bson_new()};
+  if (sort.size() > 0) {
+    bson_t order;
+    bson_append_document_begin(doc.get(), "sort", -1, &order);
+    for (const auto& [key, direction] : sort)
+      bson_append_int32(&order, key, -1, direction);
+    bson_append_document_end(doc.get(), &order);
+  }
+  if (limit > 0)
+    bson_append_int64(doc.get(), "limit", -1, limit);
+  if (skip > 0)
+    bson_append_int64(doc.get(), "skip", -1, skip);
+  return doc;
+}
+
+// -- the store --------------------------------------------------------------------
+
+class mongo_store final : public store {
+public:
+  mongo_store(std::shared_ptr<connection> conn, store_role role)
+    : client_(std::move(conn)), writer_(role == store_role::writer) {
+    for (auto name : mongo::all_collections())
+      collections_.emplace(name, collection_ptr{mongoc_client_get_collection(
+                                   client_.get(), client_.database().c_str(),
+                                   name)});
+  }
+
+  /// Creates the indexes; until that worked once, writes try again first.
+  caf::error ensure_indexes() {
+    if (indexes_ready_)
+      return {};
+    auto db = database();
+    for (auto name : mongo::all_collections()) {
+      auto command = mongo::create_indexes_command(name);
+      reply_doc reply;
+      bson_error_t error;
+      if (!mongoc_database_write_command_with_opts(db.get(), command.get(),
+                                                   nullptr, &reply.doc, &error))
+        return failure("cannot create the indexes", error);
+    }
+    indexes_ready_ = true;
+    return {};
+  }
+
+  // -- group commit: every write is durable on its own -----------------------
+
+  caf::error begin_batch() override {
+    return {};
+  }
+
+  caf::error commit_batch() override {
+    return {};
+  }
+
+  // -- configurations ----------------------------------------------------------
+
+  caf::expected<put_result> put_config(const config_key& key,
+                                       const std::string& content,
+                                       const precondition& pre,
+                                       const std::string& new_config_id,
+                                       int64_t now_ms) override {
+    if (auto err = writable())
+      return err;
+    auto& coll = of(mongo::collection_of(key));
+    for (int attempt = 0; attempt < max_attempts; ++attempt) {
+      auto current = find_config(key);
+      if (!current)
+        return current.error();
+      auto current_id = *current ? (*current)->config_id : std::string{};
+      if (!pre.admits(current_id))
+        return make_error(ec::precondition_failed,
+                          "If-Match does not match the current configId");
+      if (*current && (*current)->content == content)
+        return put_result{std::move(**current), false, false, {}};
+      config_record record{key, new_config_id, content,
+                           *current ? (*current)->created_ms : now_ms, now_ms};
+      bson_error_t error;
+      if (!*current) {
+        auto doc = mongo::config_document(record);
+        if (mongoc_collection_insert_one(&coll, doc.get(), nullptr, nullptr,
+                                         &error))
+          return put_result{std::move(record), true, true, {}};
+        if (!is_duplicate_key(error))
+          return failure("cannot store a configuration", error);
+        continue; // another writer created it meanwhile
+      }
+      // Replaces only the version read: a concurrent write makes this match
+      // nothing, and the loop decides again on what is there now.
+      auto guard = mongo::config_filter(key, current_id);
+      auto doc = mongo::config_document(record);
+      reply_doc reply;
+      if (!mongoc_collection_replace_one(&coll, guard.get(), doc.get(), nullptr,
+                                         &reply.doc, &error))
+        return failure("cannot store a configuration", error);
+      if (reply.count("matchedCount") == 1)
+        return put_result{std::move(record), true, false, {}};
+    }
+    return too_contended("storing a configuration");
+  }
+
+  caf::expected<config_record> get_config(const config_key& key) override {
+    auto found = find_config(key);
+    if (!found)
+      return found.error();
+    if (!*found)
+      return make_error(ec::not_found, "configuration not found");
+    return std::move(**found);
+  }
+
+  caf::expected<std::vector<config_record>>
+  list_configs(const config_key& scope) override {
+    auto filter = strings({{field::tenant, scope.tenant_id},
+                           {field::app_version, scope.app_version}});
+    if (!scope.is_default())
+      BSON_APPEND_UTF8(filter.get(), field::endpoint, scope.endpoint_id.c_str());
+    auto opts = find_options({{field::name, 1}});
+    return find_all(of(mongo::collection_of(scope)), *filter, opts.get(),
+                    [&](const bson_t& doc) {
+                      return mongo::read_config(doc, scope.is_default());
+                    });
+  }
+
+  caf::expected<config_record> delete_config(const config_key& key,
+                                             const precondition& pre) override {
+    if (auto err = writable())
+      return err;
+    for (int attempt = 0; attempt < max_attempts; ++attempt) {
+      auto current = find_config(key);
+      if (!current)
+        return current.error();
+      if (!*current) {
+        if (pre.required)
+          return make_error(ec::precondition_failed,
+                            "If-Match given but no configuration exists");
+        return make_error(ec::not_found, "configuration not found");
+      }
+      if (!pre.admits((*current)->config_id))
+        return make_error(ec::precondition_failed,
+                          "If-Match does not match the current configId");
+      auto guard = mongo::config_filter(key, (*current)->config_id);
+      auto removed = delete_matching(of(mongo::collection_of(key)), *guard,
+                                     false);
+      if (!removed)
+        return removed.error();
+      if (*removed == 1)
+        return std::move(**current);
+    }
+    return too_contended("deleting a configuration");
+  }
+
+  caf::expected<std::vector<std::string>>
+  endpoints_following_default(const std::string& tenant_id,
+                              const std::string& app_version,
+                              const std::string& name) override {
+    auto filter = strings({{field::tenant, tenant_id},
+                           {field::app_version, app_version}});
+    std::set<std::string> known;
+    std::set<std::string> own;
+    auto configs = each(of(collection::endpoint_configs), *filter, nullptr,
+                        [&](const bson_t& doc) -> caf::error {
+                          auto endpoint = mongo::text_field(doc, field::endpoint);
+                          if (mongo::text_field(doc, field::name) == name)
+                            own.insert(endpoint);
+                          known.insert(std::move(endpoint));
+                          return {};
+                        });
+    if (configs)
+      return configs;
+    auto statuses = each(of(collection::statuses), *filter, nullptr,
+                         [&](const bson_t& doc) -> caf::error {
+                           known.insert(mongo::text_field(doc, field::endpoint));
+                           return {};
+                         });
+    if (statuses)
+      return statuses;
+    std::vector<std::string> result;
+    for (auto& endpoint : known)
+      if (!own.count(endpoint))
+        result.push_back(endpoint);
+    return result;
+  }
+
+  // -- statuses ----------------------------------------------------------------
+
+  caf::expected<status_record> record_dispatch(const status_record& dispatch,
+                                               int64_t now_ms) override {
+    if (auto err = record_dispatches_at({dispatch}, now_ms))
+      return err;
+    return get_status(dispatch);
+  }
+
+  caf::expected<uint64_t>
+  record_dispatches(const std::vector<status_record>& dispatches) override {
+    if (auto err = record_dispatches_at(dispatches, 0))
+      return err;
+    return static_cast<uint64_t>(dispatches.size());
+  }
+
+  caf::expected<status_record>
+  record_confirmation(const status_record& confirmation, bool implicit,
+                      int64_t now_ms) override {
+    if (auto err = writable())
+      return err;
+    for (int attempt = 0; attempt < max_attempts; ++attempt) {
+      auto existing = find_status(confirmation);
+      if (!existing)
+        return existing.error();
+      if (implicit) {
+        if (*existing && (*existing)->status == delivery_status::failed)
+          return std::move(**existing);
+        auto known = config_id_known(confirmation);
+        if (!known)
+          return known.error();
+        if (!*known)
+          return make_error(ec::not_found,
+                            "configId is not known for this endpoint");
+      }
+      std::string content;
+      if (!*existing) {
+        auto stored = content_of(confirmation);
+        if (!stored)
+          return stored.error();
+        content = std::move(*stored);
+      }
+      auto filter = mongo::status_filter(confirmation);
+      // An implicit confirmation must not overwrite a FAILED record that
+      // appeared since it was read: such a record matches nothing here, and
+      // the upsert's insert then hits the unique key.
+      if (implicit) {
+        bson_t not_failed;
+        bson_append_document_begin(filter.get(), field::status, -1,
+                                   &not_failed);
+        BSON_APPEND_UTF8(&not_failed, "$ne", "FAILED");
+        bson_append_document_end(filter.get(), &not_failed);
+      }
+      auto update = mongo::confirmation_update(confirmation, content, now_ms);
+      auto upsert = BCON_NEW("upsert", BCON_BOOL(true));
+      bson_ptr upsert_opts{upsert};
+      bson_error_t error;
+      reply_doc reply;
+      if (mongoc_collection_update_one(&of(collection::statuses), filter.get(),
+                                       update.get(), upsert_opts.get(),
+                                       &reply.doc, &error))
+        return get_status(confirmation);
+      if (!is_duplicate_key(error))
+        return failure("cannot record a confirmation", error);
+    }
+    return too_contended("recording a confirmation");
+  }
+
+  caf::expected<status_page> list_statuses(const status_query& query) override {
+    auto filter = strings({{field::tenant, query.tenant_id},
+                           {field::endpoint, query.endpoint_id}});
+    if (!query.app_version.empty())
+      BSON_APPEND_UTF8(filter.get(), field::app_version,
+                       query.app_version.c_str());
+    if (!query.config_id.empty())
+      BSON_APPEND_UTF8(filter.get(), field::config_id, query.config_id.c_str());
+    bson_error_t error;
+    auto total = mongoc_collection_count_documents(&of(collection::statuses),
+                                                   filter.get(), nullptr,
+                                                   nullptr, nullptr, &error);
+    if (total < 0)
+      return failure("cannot count status records", error);
+    auto opts = find_options({{field::dispatched, query.ascending ? 1 : -1},
+                              {field::config_id, 1}},
+                             query.size, query.page * query.size);
+    auto items = find_all(of(collection::statuses), *filter, opts.get(),
+                          mongo::read_status);
+    if (!items)
+      return items.error();
+    return status_page{std::move(*items), total};
+  }
+
+  // -- system configurations ---------------------------------------------------
+
+  caf::expected<system_config_record>
+  create_system_config(const system_config_record& record) override {
+    if (auto err = writable())
+      return err;
+    auto doc = mongo::system_config_document(record);
+    bson_error_t error;
+    if (mongoc_collection_insert_one(&of(collection::system_configs), doc.get(),
+                                     nullptr, nullptr, &error))
+      return record;
+    if (is_duplicate_key(error))
+      return make_error(ec::conflict, "a system configuration named '"
+                                        + record.name
+                                        + "' already exists at this level");
+    return failure("cannot store a system configuration", error);
+  }
+
+  caf::expected<system_config_record>
+  get_system_config(const std::string& tenant_id,
+                    const std::string& config_id) override {
+    auto filter = strings({{field::tenant, tenant_id},
+                           {field::config_id, config_id}});
+    return find_one(of(collection::system_configs), *filter,
+                    mongo::read_system_config, "system configuration");
+  }
+
+  caf::expected<std::string>
+  app_version_of_endpoint(const std::string& tenant_id,
+                          const std::string& endpoint_id) override {
+    auto filter = strings({{field::tenant, tenant_id},
+                           {field::endpoint, endpoint_id}});
+    auto app_version = [](const bson_t& doc) -> caf::expected<std::string> {
+      return mongo::text_field(doc, field::app_version);
+    };
+    auto by_config = find_all(of(collection::endpoint_configs), *filter,
+                              find_options({{field::updated, -1},
+                                            {field::app_version, 1}},
+                                           1)
+                                .get(),
+                              app_version);
+    if (!by_config)
+      return by_config.error();
+    if (!by_config->empty())
+      return by_config->front();
+    return find_one(of(collection::statuses), *filter, app_version, "endpoint",
+                    find_options({{field::dispatched, -1},
+                                  {field::app_version, 1}},
+                                 1)
+                      .get());
+  }
+
+  caf::expected<system_config_record>
+  find_system_config(const std::string& tenant_id, const std::string& level,
+                     const std::string& level_id,
+                     const std::string& name) override {
+    auto filter = strings({{field::tenant, tenant_id},
+                           {field::level, level},
+                           {field::level_id, level_id},
+                           {field::name, name}});
+    return find_one(of(collection::system_configs), *filter,
+                    mongo::read_system_config, "system configuration");
+  }
+
+  caf::expected<std::vector<system_config_record>>
+  list_system_configs(const std::string& tenant_id, const std::string& level,
+                      const std::string& level_id) override {
+    auto filter = strings({{field::tenant, tenant_id},
+                           {field::level, level},
+                           {field::level_id, level_id}});
+    auto opts = find_options({{field::created, 1}, {field::name, 1}});
+    return find_all(of(collection::system_configs), *filter, opts.get(),
+                    mongo::read_system_config);
+  }
+
+  caf::expected<system_config_record>
+  update_system_config(const system_config_record& update,
+                       int64_t now_ms) override {
+    if (auto err = writable())
+      return err;
+    auto current = get_system_config(update.tenant_id, update.config_id);
+    if (!current)
+      return current.error();
+    if (!update.name.empty() && update.name != current->name)
+      return make_error(ec::invalid_argument,
+                        "name cannot change: the stored name is '"
+                          + current->name + "'");
+    current->display_name = update.display_name;
+    current->content = update.content;
+    current->updated_ms = now_ms;
+    auto filter = strings({{field::tenant, update.tenant_id},
+                           {field::config_id, update.config_id}});
+    auto doc = mongo::system_config_document(*current);
+    bson_error_t error;
+    reply_doc reply;
+    if (!mongoc_collection_replace_one(&of(collection::system_configs),
+                                       filter.get(), doc.get(), nullptr,
+                                       &reply.doc, &error))
+      return failure("cannot update a system configuration", error);
+    if (reply.count("matchedCount") == 0)
+      return make_error(ec::not_found, "system configuration not found");
+    return current;
+  }
+
+  caf::error delete_system_config(const std::string& tenant_id,
+                                  const std::string& config_id) override {
+    if (auto err = writable())
+      return err;
+    auto filter = strings({{field::tenant, tenant_id},
+                           {field::config_id, config_id}});
+    auto removed = delete_matching(of(collection::system_configs), *filter,
+                                   false);
+    if (!removed)
+      return removed.error();
+    if (*removed == 0)
+      return make_error(ec::not_found, "system configuration not found");
+    return {};
+  }
+
+  // -- lifecycle ---------------------------------------------------------------
+
+  caf::expected<uint64_t> purge_endpoint(const std::string& tenant_id,
+                                         const std::string& endpoint_id) override {
+    auto of_endpoint = strings({{field::tenant, tenant_id},
+                                {field::endpoint, endpoint_id}});
+    auto endpoint_level = strings({{field::tenant, tenant_id},
+                                   {field::level, system_level::endpoint},
+                                   {field::level_id, endpoint_id}});
+    return delete_all({{collection::endpoint_configs, &*of_endpoint},
+                       {collection::statuses, &*of_endpoint},
+                       {collection::system_configs, &*endpoint_level}});
+  }
+
+  caf::expected<uint64_t> purge_tenant(const std::string& tenant_id) override {
+    auto of_tenant = strings({{field::tenant, tenant_id}});
+    std::vector<deletion> targets;
+    for (auto name : mongo::all_collections())
+      targets.push_back({name, of_tenant.get()});
+    return delete_all(targets);
+  }
+
+  // -- moving data -------------------------------------------------------------
+
+  caf::error export_records(
+    const std::function<caf::error(const stored_record&)>& emit) override {
+    auto all = [&](const char* name, auto read,
+                   std::initializer_list<std::pair<const char*, int>> order) {
+      bson_ptr everything{bson_new()};
+      return each(of(name), *everything, find_options(order).get(),
+                  [&](const bson_t& doc) -> caf::error {
+                    auto record = read(doc);
+                    if (!record)
+                      return record.error();
+                    return emit(stored_record{std::move(*record)});
+                  });
+    };
+    auto read_default = [](const bson_t& doc) {
+      return mongo::read_config(doc, true);
+    };
+    auto read_endpoint = [](const bson_t& doc) {
+      return mongo::read_config(doc, false);
+    };
+    if (auto err = all(collection::default_configs, read_default,
+                       {{field::tenant, 1}, {field::app_version, 1},
+                        {field::name, 1}}))
+      return err;
+    if (auto err = all(collection::endpoint_configs, read_endpoint,
+                       {{field::tenant, 1},
+                        {field::app_version, 1},
+                        {field::endpoint, 1},
+                        {field::name, 1}}))
+      return err;
+    if (auto err = all(collection::statuses, mongo::read_status,
+                       {{field::tenant, 1},
+                        {field::endpoint, 1},
+                        {field::app_version, 1},
+                        {field::config_id, 1}}))
+      return err;
+    return all(collection::system_configs, mongo::read_system_config,
+               {{field::tenant, 1}, {field::created, 1}, {field::config_id, 1}});
+  }
+
+  caf::error import_record(const stored_record& record) override {
+    if (auto err = writable())
+      return err;
+    return std::visit([this](const auto& x) { return replace(x); }, record);
+  }
+
+  caf::error ping() override {
+    auto command = BCON_NEW("ping", BCON_INT32(1));
+    bson_ptr owned{command};
+    reply_doc reply;
+    bson_error_t error;
+    if (!mongoc_client_command_simple(client_.get(), "admin", owned.get(),
+                                      nullptr, &reply.doc, &error))
+      return failure("the deployment does not answer", error);
+    return {};
+  }
+
+private:
+  mongoc_collection_t& of(const char* name) {
+    return *collections_.at(name);
+  }
+
+  database_ptr database() {
+    return database_ptr{mongoc_client_get_database(client_.get(),
+                                                   client_.database().c_str())};
+  }
+
+  /// Readers refuse writes; the writer makes sure the unique indexes exist
+  /// before its first, since they settle races between replicas.
+  caf::error writable() {
+    if (!writer_)
+      return make_error(ec::storage_failure,
+                        "mongodb: this store handle is read-only");
+    return ensure_indexes();
+  }
+
+  /// Calls `visit` for each document matching `filter`.
+  template <class Visit>
+  caf::error each(mongoc_collection_t& coll, const bson_t& filter,
+                  const bson_t* opts, Visit visit) {
+    cursor_ptr cursor{
+      mongoc_collection_find_with_opts(&coll, &filter, opts, nullptr)};
+    const bson_t* doc = nullptr;
+    while (mongoc_cursor_next(cursor.get(), &doc))
+      if (auto err = visit(*doc))
+        return err;
+    bson_error_t error;
+    if (mongoc_cursor_error(cursor.get(), &error))
+      return failure("cannot read", error);
+    return {};
+  }
+
+  template <class Read>
+  auto find_all(mongoc_collection_t& coll, const bson_t& filter,
+                const bson_t* opts, Read read)
+    -> caf::expected<std::vector<typename decltype(read(filter))::value_type>> {
+    std::vector<typename decltype(read(filter))::value_type> result;
+    auto err = each(coll, filter, opts, [&](const bson_t& doc) -> caf::error {
+      auto record = read(doc);
+      if (!record)
+        return record.error();
+      result.push_back(std::move(*record));
+      return {};
+    });
+    if (err)
+      return err;
+    return result;
+  }
+
+  template <class Read>
+  auto find_one(mongoc_collection_t& coll, const bson_t& filter, Read read,
+                const std::string& what, const bson_t* opts = nullptr)
+    -> decltype(read(filter)) {
+    auto found = find_all(coll, filter, opts, read);
+    if (!found)
+      return found.error();
+    if (found->empty())
+      return make_error(ec::not_found, what + " not found");
+    return std::move(found->front());
+  }
+
+  caf::expected<std::optional<config_record>> find_config(const config_key& key) {
+    auto found = get_one_config(key);
+    if (found)
+      return std::optional<config_record>{std::move(*found)};
+    if (error_code(found.error()) == ec::not_found)
+      return std::optional<config_record>{};
+    return found.error();
+  }
+
+  caf::expected<config_record> get_one_config(const config_key& key) {
+    auto filter = mongo::config_filter(key);
+    return find_one(of(mongo::collection_of(key)), *filter,
+                    [&](const bson_t& doc) {
+                      return mongo::read_config(doc, key.is_default());
+                    },
+                    "configuration");
+  }
+
+  caf::expected<status_record> get_status(const status_record& key) {
+    auto filter = mongo::status_filter(key);
+    return find_one(of(collection::statuses), *filter, mongo::read_status,
+                    "status record");
+  }
+
+  caf::expected<std::optional<status_record>>
+  find_status(const status_record& key) {
+    auto found = get_status(key);
+    if (found)
+      return std::optional<status_record>{std::move(*found)};
+    if (error_code(found.error()) == ec::not_found)
+      return std::optional<status_record>{};
+    return found.error();
+  }
+
+  /// Whether any document matches `filter`.
+  caf::expected<bool> exists(const char* name, const bson_t& filter) {
+    bson_error_t error;
+    auto opts = BCON_NEW("limit", BCON_INT64(1));
+    bson_ptr owned{opts};
+    auto n = mongoc_collection_count_documents(&of(name), &filter, owned.get(),
+                                               nullptr, nullptr, &error);
+    if (n < 0)
+      return failure("cannot count", error);
+    return n > 0;
+  }
+
+  /// The configuration a confirmed configId stands for, for a new status
+  /// record: the endpoint's own or its app version's default; empty when
+  /// neither holds it any more.
+  caf::expected<std::string> content_of(const status_record& key) {
+    auto own = strings({{field::tenant, key.tenant_id},
+                        {field::endpoint, key.endpoint_id},
+                        {field::config_id, key.config_id}});
+    auto fallback = strings({{field::tenant, key.tenant_id},
+                             {field::app_version, key.app_version},
+                             {field::config_id, key.config_id}});
+    for (auto [name, filter] :
+         {std::pair{collection::endpoint_configs, own.get()},
+          std::pair{collection::default_configs, fallback.get()}}) {
+      auto found = find_all(of(name), *filter, find_options({}, 1).get(),
+                            [](const bson_t& doc) -> caf::expected<std::string> {
+                              return mongo::text_field(doc, field::content);
+                            });
+      if (!found)
+        return found.error();
+      if (!found->empty())
+        return found->front();
+    }
+    return std::string{};
+  }
+
+  /// A13: the configId is current for the endpoint (its own or its app
+  /// version's default) or appears in its history.
+  caf::expected<bool> config_id_known(const status_record& key) {
+    auto history = strings({{field::tenant, key.tenant_id},
+                            {field::endpoint, key.endpoint_id},
+                            {field::config_id, key.config_id}});
+    auto fallback = strings({{field::tenant, key.tenant_id},
+                             {field::app_version, key.app_version},
+                             {field::config_id, key.config_id}});
+    for (auto [name, filter] :
+         {std::pair{collection::statuses, history.get()},
+          std::pair{collection::endpoint_configs, history.get()},
+          std::pair{collection::default_configs, fallback.get()}}) {
+      auto found = exists(name, *filter);
+      if (!found || *found)
+        return found;
+    }
+    return false;
+  }
+
+  /// Every dispatch as one ordered bulk of upserts: one round trip. A
+  /// `now_ms` of 0 takes each dispatch's own date.
+  caf::error record_dispatches_at(const std::vector<status_record>& dispatches,
+                                  int64_t now_ms) {
+    if (auto err = writable())
+      return err;
+    if (dispatches.empty())
+      return {};
+    // A race between replicas creating the same record fails one insert
+    // with a duplicate key; the bulk is idempotent, so running it again
+    // settles it.
+    bson_error_t error;
+    for (int attempt = 0; attempt < max_attempts; ++attempt) {
+      auto ordered = BCON_NEW("ordered", BCON_BOOL(true));
+      bson_ptr bulk_opts{ordered};
+      bulk_ptr bulk{mongoc_collection_create_bulk_operation_with_opts(
+        &of(collection::statuses), bulk_opts.get())};
+      auto upsert = BCON_NEW("upsert", BCON_BOOL(true));
+      bson_ptr upsert_opts{upsert};
+      for (const auto& dispatch : dispatches) {
+        auto filter = mongo::status_filter(dispatch);
+        auto update = mongo::dispatch_update(
+          dispatch, now_ms != 0 ? now_ms : dispatch.last_dispatched_ms);
+        if (!mongoc_bulk_operation_update_one_with_opts(
+              bulk.get(), filter.get(), update.get(), upsert_opts.get(), &error))
+          return failure("cannot record a dispatch", error);
+        // A record made by a confirmation without content takes the first
+        // dispatched content (as the SQLite store does).
+        if (dispatch.content.empty())
+          continue;
+        auto empty = mongo::status_filter(dispatch);
+        BSON_APPEND_UTF8(empty.get(), field::content, "");
+        auto fill = BCON_NEW("$set", "{", field::content,
+                             BCON_UTF8(dispatch.content.c_str()), "}");
+        bson_ptr fill_owned{fill};
+        if (!mongoc_bulk_operation_update_one_with_opts(
+              bulk.get(), empty.get(), fill_owned.get(), nullptr, &error))
+          return failure("cannot record a dispatch", error);
+      }
+      reply_doc reply;
+      if (mongoc_bulk_operation_execute(bulk.get(), &reply.doc, &error))
+        return {};
+      if (!is_duplicate_key(error))
+        return failure("cannot record dispatches", error);
+    }
+    return too_contended("recording dispatches");
+  }
+
+  caf::expected<int64_t> delete_matching(mongoc_collection_t& coll,
+                                         const bson_t& filter, bool many) {
+    reply_doc reply;
+    bson_error_t error;
+    auto done = many ? mongoc_collection_delete_many(&coll, &filter, nullptr,
+                                                     &reply.doc, &error)
+                     : mongoc_collection_delete_one(&coll, &filter, nullptr,
+                                                    &reply.doc, &error);
+    if (!done)
+      return failure("cannot delete", error);
+    return reply.count("deletedCount");
+  }
+
+  /// Documents of `collection` that match `filter` go.
+  struct deletion {
+    const char* collection;
+    const bson_t* filter;
+  };
+
+  caf::expected<uint64_t> delete_all(const std::vector<deletion>& targets) {
+    if (auto err = writable())
+      return err;
+    uint64_t removed = 0;
+    for (const auto& target : targets) {
+      auto n = delete_matching(of(target.collection), *target.filter, true);
+      if (!n)
+        return n.error();
+      removed += static_cast<uint64_t>(*n);
+    }
+    return removed;
+  }
+
+  caf::error replace_at(const char* name, const bson_t& filter,
+                        const bson_t& doc) {
+    auto upsert = BCON_NEW("upsert", BCON_BOOL(true));
+    bson_ptr opts{upsert};
+    reply_doc reply;
+    bson_error_t error;
+    if (!mongoc_collection_replace_one(&of(name), &filter, &doc, opts.get(),
+                                       &reply.doc, &error))
+      return failure("cannot import a record", error);
+    return {};
+  }
+
+  caf::error replace(const config_record& x) {
+    return replace_at(mongo::collection_of(x.key), *mongo::config_filter(x.key),
+                      *mongo::config_document(x));
+  }
+
+  caf::error replace(const status_record& x) {
+    return replace_at(collection::statuses, *mongo::status_filter(x),
+                      *mongo::status_document(x));
+  }
+
+  /// The imported record wins over whatever holds its configId or its
+  /// (tenant, level, levelId, name).
+  caf::error replace(const system_config_record& x) {
+    auto same_id = strings({{field::config_id, x.config_id}});
+    auto removed = delete_matching(of(collection::system_configs), *same_id,
+                                   true);
+    if (!removed)
+      return removed.error();
+    auto same_key = strings({{field::tenant, x.tenant_id},
+                             {field::level, x.level},
+                             {field::level_id, x.level_id},
+                             {field::name, x.name}});
+    return replace_at(collection::system_configs, *same_key,
+                      *mongo::system_config_document(x));
+  }
+
+  client_lease client_;
+  std::map<std::string, collection_ptr, std::less<>> collections_;
+  bool writer_;
+  bool indexes_ready_ = false;
+};
+
+} // namespace
+
+caf::expected<store_ptr> open_mongo_store(const settings& cfg,
+                                          store_role role) {
+  auto conn = shared_connection(cfg);
+  if (!conn)
+    return conn.error();
+  auto result = std::make_unique<mongo_store>(std::move(*conn), role);
+  if (role == store_role::writer)
+    if (auto err = result->ensure_indexes())
+      ECR_WARN("store: {}; trying again before the first write",
+               error_message(err));
+  return store_ptr{std::move(result)};
+}
+
+caf::error drop_mongo_database(const settings& cfg) {
+  auto conn = shared_connection(cfg);
+  if (!conn)
+    return conn.error();
+  client_lease client{*conn};
+  database_ptr db{
+    mongoc_client_get_database(client.get(), client.database().c_str())};
+  bson_error_t error;
+  if (!mongoc_database_drop_with_opts(db.get(), nullptr, &error))
+    return failure("cannot drop the database", error);
+  return {};
+}
+
+} // namespace ecr

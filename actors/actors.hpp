@@ -171,7 +171,12 @@ using event_publisher_actor = caf::typed_actor<
   // The effective configuration now in force for these endpoints.
   caf::reacts_to<atom::publish, config_record, std::vector<std::string>>,
   // A system configuration was created or updated (27/SCMP).
-  caf::reacts_to<atom::publish, system_config_record>>;
+  caf::reacts_to<atom::publish, system_config_record>,
+  // This replica committed a change of the configuration at this key: the
+  // other replicas must forget it (replica_sync).
+  caf::reacts_to<atom::changed, config_key>,
+  // ... or of many keys (a purge): they forget everything.
+  caf::reacts_to<atom::changed>>;
 
 /// The FILTER RESOLVER: asks EPR over 20/EFMP which endpoints match a
 /// filter (A15).

@@ -7,6 +7,8 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include <optional>
+
 namespace ecr {
 
 namespace {
@@ -25,6 +27,18 @@ caf::result<config_record> read(manager_pointer self, Atom op,
   if (!*cached)
     return make_error(ec::not_found, absent);
   return (*cached)->record;
+}
+
+/// Tells the other replicas that `key` changed here (every key, without
+/// one), so that they forget what they cached.
+void tell_replicas(manager_pointer self, std::optional<config_key> key = {}) {
+  const auto& events = self->state.cfg.events;
+  if (!events)
+    return;
+  if (key)
+    self->send(events, atom::changed_v, std::move(*key));
+  else
+    self->send(events, atom::changed_v);
 }
 
 /// Announces `effective` to `endpoints`, if anybody listens.
@@ -77,6 +91,7 @@ config_manager(manager_pointer self, config_manager_config cfg) {
           [self, &st, promise](put_result& result) mutable {
             if (result.changed) {
               st.cfg.cache->put(result.record);
+              tell_replicas(self, result.record.key);
               announce_upsert(self, result);
             }
             promise.deliver(std::move(result));
@@ -97,6 +112,7 @@ config_manager(manager_pointer self, config_manager_config cfg) {
               if (result.changed) {
                 ++changed;
                 st.cfg.cache->put(result.record);
+                tell_replicas(self, result.record.key);
                 announce_upsert(self, result);
               }
             promise.deliver(changed);
@@ -115,6 +131,7 @@ config_manager(manager_pointer self, config_manager_config cfg) {
         .then(
           [self, &st, promise](erase_result& result) mutable {
             st.cfg.cache->erase(result.removed.key);
+            tell_replicas(self, result.removed.key);
             // A14: the default of the same name is in force again.
             if (result.has_fallback)
               announce(self, result.fallback, {result.removed.key.endpoint_id});
@@ -141,9 +158,10 @@ config_manager(manager_pointer self, config_manager_config cfg) {
         ->request(st.cfg.writer, caf::infinite, atom::purge_v, tenant_id,
                   endpoint_id)
         .then(
-          [&st, promise](uint64_t removed) mutable {
+          [self, &st, promise](uint64_t removed) mutable {
             // Purges are rare; forgetting everything is simplest and safe.
             st.cfg.cache->clear();
+            tell_replicas(self);
             promise.deliver(removed);
           },
           [promise](caf::error& err) mutable { promise.deliver(err); });

@@ -8,6 +8,7 @@
 #include "messaging/event_publisher.hpp"
 #include "messaging/filter_resolver.hpp"
 #include "messaging/nats_client.hpp"
+#include "messaging/replica_sync.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/app_catalog.hpp"
@@ -137,6 +138,12 @@ node_actor::behavior_type node(node_pointer self,
     st.inbound = self->spawn(inbound, cdtp);
     if (auto err = subscribe_inbound(cdtp, st.inbound))
       ECR_ERROR("{}: cannot subscribe: {}", node_state::name, render(err));
+    if (auto err = replica_sync::subscribe(*st.nats,
+                                           cfg->messaging.instance_name,
+                                           cfg->replica_id, cfg->cache,
+                                           cfg->metrics))
+      ECR_ERROR("{}: cannot hear other replicas: {}", node_state::name,
+                render(err));
     if (st.app_settings)
       if (auto err = subscribe_scmp(scmp_subscription_config{
             st.nats, cfg->messaging.instance_name, cfg->tekton->provider,
@@ -241,8 +248,13 @@ connect_messaging(const settings& cfg, node_config& ncfg) {
                            cfg.nats.reconnect_buffer_bytes};
   auto urls = cfg.nats.urls;
   auto metrics = ncfg.metrics;
-  auto client = nats_client::connect(connection, [urls, metrics](bool connected) {
+  // Other replicas' changes are heard only while connected (replica_sync).
+  auto cache = ncfg.cache;
+  cache->set_enabled(false);
+  auto client = nats_client::connect(connection, [urls, metrics,
+                                                  cache](bool connected) {
     metrics->nats_state(connected);
+    cache->set_enabled(connected);
     if (connected)
       ECR_INFO("nats: connected");
     else

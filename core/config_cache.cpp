@@ -93,9 +93,21 @@ void config_cache::fill_absent(const config_key& key,
 void config_cache::clear() {
   std::lock_guard<std::mutex> guard{mutex_};
   ++generation_;
-  entries_.clear();
-  recency_.clear();
-  bytes_ = 0;
+  drop_all_locked();
+}
+
+void config_cache::forget(const config_key& key) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  ++generation_;
+  erase_locked(key);
+}
+
+void config_cache::set_enabled(bool enabled) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  ++generation_;
+  enabled_ = enabled;
+  if (!enabled)
+    drop_all_locked();
 }
 
 size_t config_cache::size() const {
@@ -111,6 +123,8 @@ size_t config_cache::bytes() const {
 void config_cache::insert_locked(const config_key& key,
                                  std::shared_ptr<const cached_config> value) {
   erase_locked(key);
+  if (!enabled_)
+    return;
   auto cost = footprint(key, value.get());
   if (cost > max_bytes_)
     return;
@@ -121,6 +135,12 @@ void config_cache::insert_locked(const config_key& key,
   recency_.push_front(key);
   entries_.emplace(key, entry{std::move(value), recency_.begin(), cost});
   bytes_ += cost;
+}
+
+void config_cache::drop_all_locked() {
+  entries_.clear();
+  recency_.clear();
+  bytes_ = 0;
 }
 
 void config_cache::erase_locked(const config_key& key) {

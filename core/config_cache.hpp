@@ -25,7 +25,8 @@ struct cached_config {
 /// store committed, which keeps it coherent in one process: `put`/`erase`
 /// record committed changes and bump a generation counter; `fill` (after a
 /// read) is skipped when any change happened since the read began, so a slow
-/// read never overwrites a newer write.
+/// read never overwrites a newer write. Across replicas, `forget` drops what
+/// another replica changed, under the same generation rule.
 class config_cache {
 public:
   /// Renders the REST body kept with each document.
@@ -62,6 +63,14 @@ public:
   /// Drops everything (e.g. after a purge).
   void clear();
 
+  /// Drops what it knows about `key`, which another replica changed: the
+  /// next read asks the store.
+  void forget(const config_key& key);
+
+  /// A disabled cache knows and keeps nothing: a replica that cannot hear
+  /// the others' changes (NATS down) must not answer from memory.
+  void set_enabled(bool enabled);
+
   size_t size() const;
   size_t bytes() const;
 
@@ -79,11 +88,13 @@ private:
   void insert_locked(const config_key& key,
                      std::shared_ptr<const cached_config> value);
   void erase_locked(const config_key& key);
+  void drop_all_locked();
 
   const size_t max_bytes_;
   const renderer render_;
   mutable std::mutex mutex_;
   uint64_t generation_ = 0;
+  bool enabled_ = true;
   size_t bytes_ = 0;
   std::list<config_key> recency_;
   std::unordered_map<config_key, entry, key_hash> entries_;

@@ -7,6 +7,7 @@
 #include "core/metrics.hpp"
 #include "messaging/avro.hpp"
 #include "messaging/nats_client.hpp"
+#include "messaging/replica_sync.hpp"
 #include "messaging/subjects.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -19,6 +20,13 @@ caf::error validate(const event_publisher_config& cfg) {
                       "event publisher needs a NATS client, an instance and "
                       "metrics");
   return {};
+}
+
+void event_publisher_state::tell_replicas(std::optional<config_key> key) {
+  auto notice = replica_sync::encode({cfg.replica_id, std::move(key)});
+  if (auto err = cfg.nats->publish(replica_sync::subject(cfg.instance_name),
+                                   notice))
+    ECR_WARN("{}: other replicas not told of a change: {}", name, render(err));
 }
 
 event_publisher_actor::behavior_type event_publisher(
@@ -75,6 +83,10 @@ event_publisher_actor::behavior_type event_publisher(
       }
       cfg.metrics->event_published("system.config.updated");
     },
+    [self](atom::changed, const config_key& key) {
+      self->state.tell_replicas(key);
+    },
+    [self](atom::changed) { self->state.tell_replicas(std::nullopt); },
   };
 }
 

@@ -3,6 +3,7 @@
 #include "actors/actors.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace ecr {
@@ -27,12 +28,17 @@ struct event_publisher_state {
 
   event_publisher_config cfg;
 
+  /// Announces a committed change of `key` (none: of many keys) to the
+  /// other replicas.
+  void tell_replicas(std::optional<config_key> key);
+
   static inline const char* name = "event-publisher";
 };
 
 /// Publishes one 6/CDTP ConfigUpdated per endpoint, and a 27/SCMP
-/// SystemConfigUpdated per stored system configuration. While NATS is down
-/// the client buffers events up to its reconnect buffer (A24).
+/// SystemConfigUpdated per stored system configuration, and tells the other
+/// replicas of the instance which configurations changed. While NATS is
+/// down the client buffers events up to its reconnect buffer (A24).
 event_publisher_actor::behavior_type event_publisher(
   event_publisher_actor::stateful_pointer<event_publisher_state> self,
   event_publisher_config cfg);

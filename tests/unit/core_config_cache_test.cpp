@@ -131,5 +131,40 @@ TEST(config_cache, clear_drops_everything) {
   EXPECT_EQ(cache.bytes(), 0u);
 }
 
+TEST(config_cache, forget_drops_one_key_and_stops_older_fills) {
+  config_cache cache{1 << 20, render};
+  auto kept = make_record("ep-1", "id-1");
+  auto changed = make_record("ep-2", "id-2");
+  cache.put(kept);
+  cache.put(changed);
+  // A read of ep-2 began before another replica's change arrived.
+  auto read_start = cache.generation();
+  cache.forget(changed.key);
+  EXPECT_EQ(state(cache, changed.key), "unknown");
+  EXPECT_EQ(state(cache, kept.key), "id-1");
+  cache.fill(changed, read_start);
+  EXPECT_EQ(state(cache, changed.key), "unknown");
+  cache.fill(changed, cache.generation());
+  EXPECT_EQ(state(cache, changed.key), "id-2");
+}
+
+TEST(config_cache, a_disabled_cache_knows_and_keeps_nothing) {
+  config_cache cache{1 << 20, render};
+  auto record = make_record("ep", "id-1");
+  cache.put(record);
+  cache.set_enabled(false);
+  EXPECT_EQ(state(cache, record.key), "unknown");
+  EXPECT_EQ(cache.size(), 0u);
+  cache.put(record);
+  cache.erase(make_record("ep-2", "id-2").key);
+  cache.fill(record, cache.generation());
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.bytes(), 0u);
+  cache.set_enabled(true);
+  EXPECT_EQ(state(cache, record.key), "unknown");
+  cache.put(record);
+  EXPECT_EQ(state(cache, record.key), "id-1");
+}
+
 } // namespace
 } // namespace ecr

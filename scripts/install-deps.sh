@@ -10,7 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev libssl-dev libcurl4-openssl-dev prometheus-cpp-dev
   libvalijson-dev libmongoc-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  python3 python3-avro python3-yaml curl procps prometheus
+  python3 python3-avro python3-yaml python3-mockupdb curl procps prometheus
   wrk nginx-light
 )
 

@@ -704,10 +704,12 @@ public:
                        {{field::tenant, 1}, {field::app_version, 1},
                         {field::name, 1}}))
       return err;
+    // Each in the order of its unique index: MongoDB 3.6 sorts without an
+    // index only within 32 MiB.
     if (auto err = all(collection::endpoint_configs, read_endpoint,
                        {{field::tenant, 1},
-                        {field::app_version, 1},
                         {field::endpoint, 1},
+                        {field::app_version, 1},
                         {field::name, 1}}))
       return err;
     if (auto err = all(collection::statuses, mongo::read_status,
@@ -717,7 +719,10 @@ public:
                         {field::config_id, 1}}))
       return err;
     return all(collection::system_configs, mongo::read_system_config,
-               {{field::tenant, 1}, {field::created, 1}, {field::config_id, 1}});
+               {{field::tenant, 1},
+                {field::level, 1},
+                {field::level_id, 1},
+                {field::name, 1}});
   }
 
   caf::error import_record(const stored_record& record) override {

@@ -180,6 +180,68 @@ struct outbound_http_client::impl {
     }
     handle_returned.notify_one();
   }
+
+  /// One request: a GET when `body` is null, else a POST of it.
+  caf::expected<outbound_http_response>
+  perform(const std::string& url, const std::string* body,
+          const std::vector<std::string>& headers) {
+    auto deadline = clock_type::now() + options.timeout;
+    auto leased = lease(deadline);
+    if (!leased)
+      return leased.error();
+    auto* handle = *leased;
+    struct returner {
+      impl& pool;
+      CURL* handle;
+      ~returner() {
+        pool.give_back(handle);
+      }
+    } give_back_later{*this, handle};
+    // A reset keeps the handle's open connections and DNS cache: that is
+    // what makes the pool worth having.
+    curl().easy_reset(handle);
+    header_list list;
+    for (const auto& header : headers)
+      list.head = curl().slist_append(list.head, header.c_str());
+    body_sink sink;
+    sink.max_bytes = options.max_body_bytes;
+    char reason[CURL_ERROR_SIZE] = {0};
+    auto remaining = deadline - clock_type::now();
+    curl().easy_setopt(handle, CURLOPT_URL, url.c_str());
+    if (body) {
+      // Sent from the caller's string, which outlives the transfer.
+      curl().easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(body->size()));
+      curl().easy_setopt(handle, CURLOPT_POSTFIELDS, body->data());
+    } else {
+      curl().easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+    }
+    // Timeouts must not use signals: other threads run in this process.
+    curl().easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl().easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl().easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+                       milliseconds(std::min<clock_type::duration>(
+                         options.connect_timeout, remaining)));
+    curl().easy_setopt(handle, CURLOPT_TIMEOUT_MS, milliseconds(remaining));
+    curl().easy_setopt(handle, CURLOPT_HTTPHEADER, list.head);
+    curl().easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
+    curl().easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+    curl().easy_setopt(handle, CURLOPT_ERRORBUFFER, reason);
+    auto code = curl().easy_perform(handle);
+    auto what = (body ? "POST " : "GET ") + redact_url(url) + ": ";
+    if (code != CURLE_OK) {
+      if (sink.too_large)
+        return make_error(ec::upstream_failure,
+                          what + "response body over "
+                            + std::to_string(options.max_body_bytes) + " bytes");
+      return make_error(error_code_of(code),
+                        what + (reason[0] ? reason : curl().easy_strerror(code)));
+    }
+    outbound_http_response response;
+    curl().easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+    response.body = std::move(sink.body);
+    return response;
+  }
 };
 
 void outbound_http_client::global_init() {
@@ -198,56 +260,19 @@ outbound_http_client::~outbound_http_client() = default;
 caf::expected<outbound_http_response>
 outbound_http_client::get(const std::string& url,
                           const std::vector<std::string>& headers) {
-  const auto& options = impl_->options;
-  auto deadline = clock_type::now() + options.timeout;
-  auto leased = impl_->lease(deadline);
-  if (!leased)
-    return leased.error();
-  auto* handle = *leased;
-  struct returner {
-    impl& pool;
-    CURL* handle;
-    ~returner() {
-      pool.give_back(handle);
-    }
-  } give_back_later{*impl_, handle};
-  // A reset keeps the handle's open connections and DNS cache: that is
-  // what makes the pool worth having.
-  curl().easy_reset(handle);
-  header_list list;
-  for (const auto& header : headers)
-    list.head = curl().slist_append(list.head, header.c_str());
-  body_sink sink;
-  sink.max_bytes = options.max_body_bytes;
-  char reason[CURL_ERROR_SIZE] = {0};
-  auto remaining = deadline - clock_type::now();
-  curl().easy_setopt(handle, CURLOPT_URL, url.c_str());
-  curl().easy_setopt(handle, CURLOPT_HTTPGET, 1L);
-  // Timeouts must not use signals: other threads run in this process.
-  curl().easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-  curl().easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl().easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
-                   milliseconds(std::min<clock_type::duration>(
-                     options.connect_timeout, remaining)));
-  curl().easy_setopt(handle, CURLOPT_TIMEOUT_MS, milliseconds(remaining));
-  curl().easy_setopt(handle, CURLOPT_HTTPHEADER, list.head);
-  curl().easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
-  curl().easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
-  curl().easy_setopt(handle, CURLOPT_ERRORBUFFER, reason);
-  auto code = curl().easy_perform(handle);
-  auto what = "GET " + redact_url(url) + ": ";
-  if (code != CURLE_OK) {
-    if (sink.too_large)
-      return make_error(ec::upstream_failure,
-                        what + "response body over "
-                          + std::to_string(options.max_body_bytes) + " bytes");
-    return make_error(error_code_of(code),
-                      what + (reason[0] ? reason : curl().easy_strerror(code)));
-  }
-  outbound_http_response response;
-  curl().easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
-  response.body = std::move(sink.body);
-  return response;
+  return impl_->perform(url, nullptr, headers);
+}
+
+caf::expected<outbound_http_response>
+outbound_http_client::post(const std::string& url, const std::string& body,
+                           const std::string& content_type,
+                           const std::vector<std::string>& headers) {
+  auto all = headers;
+  all.push_back("Content-Type: " + content_type);
+  // libcurl would otherwise announce bodies over 1 MiB with "Expect:
+  // 100-continue" and wait up to a second for servers that never answer it.
+  all.emplace_back("Expect:");
+  return impl_->perform(url, &body, all);
 }
 
 outbound_http_stats outbound_http_client::stats() const {

@@ -38,8 +38,8 @@ struct outbound_http_stats {
   size_t pending = 0;
 };
 
-/// Blocking HTTP(S) requests to the services ECR depends on (Tekton, later
-/// Keycloak and the Tenant Manager), over libcurl. Handles are pooled and
+/// Blocking HTTP(S) requests to the services ECR depends on (Tekton,
+/// Keycloak, later the Tenant Manager), over libcurl. Handles are pooled and
 /// reused, so connections to a server stay open between requests.
 /// Thread-safe; calls block, so never make them on an io or NATS thread or
 /// on the CAF scheduler.
@@ -63,6 +63,13 @@ public:
   /// such as an oversize body), each with libcurl's reason.
   caf::expected<outbound_http_response>
   get(const std::string& url, const std::vector<std::string>& headers = {});
+
+  /// POSTs `body` as `content_type` to `url`, with extra `headers`; answers
+  /// and errors as for `get`.
+  caf::expected<outbound_http_response>
+  post(const std::string& url, const std::string& body,
+       const std::string& content_type,
+       const std::vector<std::string>& headers = {});
 
   outbound_http_stats stats() const;
 

@@ -1,16 +1,20 @@
 // The outbound HTTP client (libcurl) against the Tekton stand-in on loopback:
 // answers of any status, connection reuse, errors by kind, and the handle
-// pool's bound and statistics.
+// pool's bound and statistics; POSTs against the Keycloak stand-in's echo
+// route.
 
 #include "core/error.hpp"
 #include "core/http_client.hpp"
 #include "core/tekton.hpp"
+#include "tests/support/keycloak_stand_in.hpp"
 #include "tests/support/tekton_stand_in.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 namespace ecr::test {
@@ -164,6 +168,122 @@ TEST_F(core_http_client, tekton_settings_are_fetched_for_the_instance) {
   auto garbled = fetch_tekton_app_configs(http, tekton_.url(), "ecr");
   ASSERT_FALSE(garbled);
   EXPECT_EQ(error_code(garbled.error()), ec::invalid_argument);
+}
+
+/// A request as the echo route saw it.
+struct echoed {
+  /// "<method> <path>".
+  std::string request_line;
+  /// "Name: value" lines.
+  std::vector<std::string> headers;
+  std::string body;
+
+  bool has_header(const std::string& line) const {
+    return std::find(headers.begin(), headers.end(), line) != headers.end();
+  }
+
+  bool has_header_named(const std::string& name) const {
+    return std::any_of(headers.begin(), headers.end(), [&](const std::string& x) {
+      return x.compare(0, name.size() + 1, name + ":") == 0;
+    });
+  }
+};
+
+echoed parse_echo(const std::string& answer) {
+  echoed result;
+  auto head_end = answer.find("\n\n");
+  EXPECT_NE(head_end, std::string::npos) << answer;
+  std::istringstream head{answer.substr(0, head_end)};
+  std::getline(head, result.request_line);
+  for (std::string line; std::getline(head, line);)
+    result.headers.push_back(line);
+  result.body = answer.substr(head_end + 2);
+  return result;
+}
+
+class core_http_client_post : public ::testing::Test {
+protected:
+  std::string echo_url() const {
+    return keycloak_.url() + "/_stand_in/echo";
+  }
+
+  keycloak_stand_in keycloak_;
+};
+
+TEST_F(core_http_client_post, a_post_sends_its_body_type_and_headers) {
+  outbound_http_client http;
+  // Over the 1 MiB from which libcurl would announce it with "Expect:
+  // 100-continue", and binary.
+  std::string body(2 * 1024 * 1024, 'x');
+  body.replace(0, 8, std::string{"a&b=c\0\r\n", 8});
+  auto ok = http.post(echo_url(), body, "application/octet-stream",
+                      {"X-Probe: one"});
+  ASSERT_TRUE(ok) << render(ok.error());
+  EXPECT_EQ(ok->status, 200);
+  auto seen = parse_echo(ok->body);
+  EXPECT_EQ(seen.request_line, "POST /_stand_in/echo");
+  EXPECT_TRUE(seen.has_header("Content-Type: application/octet-stream"));
+  EXPECT_TRUE(seen.has_header("X-Probe: one"));
+  EXPECT_TRUE(seen.has_header("Content-Length: " + std::to_string(body.size())));
+  EXPECT_FALSE(seen.has_header_named("Expect"));
+  EXPECT_EQ(seen.body, body);
+}
+
+TEST_F(core_http_client_post, an_empty_post_is_sent_with_a_zero_length) {
+  outbound_http_client http;
+  auto ok = http.post(echo_url(), "", "text/plain");
+  ASSERT_TRUE(ok) << render(ok.error());
+  auto seen = parse_echo(ok->body);
+  EXPECT_EQ(seen.request_line, "POST /_stand_in/echo");
+  EXPECT_TRUE(seen.has_header("Content-Length: 0"));
+  EXPECT_EQ(seen.body, "");
+}
+
+TEST_F(core_http_client_post, a_handle_that_posted_then_gets_on_the_same_connection) {
+  outbound_http_options options;
+  options.max_handles = 1;
+  outbound_http_client http{options};
+  ASSERT_TRUE(http.post(echo_url(), "first", "text/plain", {"X-Probe: one"}));
+  auto got = http.get(echo_url());
+  ASSERT_TRUE(got) << render(got.error());
+  auto seen = parse_echo(got->body);
+  EXPECT_EQ(seen.request_line, "GET /_stand_in/echo");
+  // Nothing of the POST is left on the handle.
+  EXPECT_FALSE(seen.has_header_named("Content-Type"));
+  EXPECT_FALSE(seen.has_header_named("X-Probe"));
+  EXPECT_EQ(seen.body, "");
+  auto connections = http.get(keycloak_.url() + "/_stand_in/connections");
+  ASSERT_TRUE(connections) << render(connections.error());
+  EXPECT_EQ(connections->body, "1");
+  expect_idle(http.stats(), 1);
+}
+
+TEST_F(core_http_client_post, a_post_returns_answers_of_any_status) {
+  outbound_http_client http;
+  auto missing = http.post(keycloak_.issuer("nowhere") + "/protocol/openid-connect/token",
+                           "grant_type=client_credentials",
+                           "application/x-www-form-urlencoded");
+  ASSERT_TRUE(missing) << render(missing.error());
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->body, R"({"error": "Realm does not exist"})");
+}
+
+TEST_F(core_http_client_post, errors_of_a_post_are_mapped_like_those_of_a_get) {
+  outbound_http_client http;
+  auto nowhere = "http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/";
+  auto refused = http.post(nowhere, "x", "text/plain");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(error_code(refused.error()), ec::unavailable) << render(refused.error());
+  EXPECT_NE(error_message(refused.error()).find("POST http://127.0.0.1:"),
+            std::string::npos)
+    << render(refused.error());
+  outbound_http_options small;
+  small.max_body_bytes = 10;
+  outbound_http_client bounded{small};
+  auto big = bounded.post(echo_url(), "a body the echo makes too long", "text/plain");
+  ASSERT_FALSE(big);
+  EXPECT_EQ(error_code(big.error()), ec::upstream_failure) << render(big.error());
+  EXPECT_EQ(bounded.stats().leased, 0u) << "the handle went back to the pool";
 }
 
 } // namespace

@@ -1,0 +1,118 @@
+#pragma once
+
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ecr::test {
+
+/// A UMA policy entry: `subject` (a token's `sub`) may use `permission`
+/// ("<resource>#<scope>"; the resource may be "*").
+struct uma_grant {
+  std::string subject;
+  std::string permission;
+};
+
+/// What one realm of the stand-in has answered so far.
+struct keycloak_stats {
+  /// JWKS documents served.
+  size_t jwks_fetches = 0;
+  /// UMA requests, whatever their outcome.
+  size_t uma_decisions = 0;
+  /// Client-credentials tokens issued.
+  size_t tokens_issued = 0;
+  /// Client-credentials requests refused for wrong credentials.
+  size_t tokens_refused = 0;
+  /// Requests answered 500 while failing.
+  size_t failed = 0;
+  /// Requests given the answer of `set_token_answer`.
+  size_t forced_answers = 0;
+  /// Each UMA request, oldest first: "<sub> <permission> <outcome>", the
+  /// outcome being granted, denied, unauthenticated (no readable bearer
+  /// token; sub "-"), invalid_client (wrong audience), invalid_request or
+  /// invalid_resource.
+  std::vector<std::string> decisions;
+};
+
+/// The Keycloak endpoints ECR calls, as a small Python server
+/// (keycloak_stand_in.py) on 127.0.0.1: per realm the JWKS, client
+/// credentials grants and UMA decisions. What it serves is re-read on every
+/// request, so a test changes it mid-run. The constructor returns once the
+/// server listens; the destructor stops it by PID.
+///
+/// A realm starts with no keys, no grants, the client "ecr" with secret
+/// "ecr-secret" and tokens of 300 s; tokens issued are opaque
+/// ("opaque-<realm>-<n>") unless one is set.
+class keycloak_stand_in {
+public:
+  /// Serves `realms` (more can be added by configuring them later).
+  explicit keycloak_stand_in(const std::vector<std::string>& realms = {"kaa"});
+  ~keycloak_stand_in();
+
+  keycloak_stand_in(const keycloak_stand_in&) = delete;
+  keycloak_stand_in& operator=(const keycloak_stand_in&) = delete;
+
+  uint16_t port() const noexcept {
+    return port_;
+  }
+
+  /// `http://127.0.0.1:<port>`.
+  std::string url() const;
+
+  /// `http://127.0.0.1:<port>/realms/<realm>`.
+  std::string issuer(const std::string& realm) const;
+
+  /// Serves `document` (see `jwt_signer::jwks`) as the realm's JWKS.
+  void set_jwks(const std::string& realm, const std::string& document);
+
+  /// Replaces the realm's UMA policy.
+  void set_policy(const std::string& realm, const std::vector<uma_grant>& grants);
+
+  /// Makes only `resources` exist: a decision on another one is refused with
+  /// 400 `invalid_resource`, as Keycloak does. By default all exist.
+  void set_resources(const std::string& realm,
+                     const std::vector<std::string>& resources);
+
+  /// The realm's client: its credentials grant tokens, and UMA requests must
+  /// name it as their audience.
+  void set_client(const std::string& realm, const std::string& client_id,
+                  const std::string& secret);
+
+  /// `expires_in` of the tokens issued from now on.
+  void set_token_lifetime(const std::string& realm, int64_t seconds);
+
+  /// Issues `token` from now on; empty goes back to opaque tokens.
+  void set_access_token(const std::string& realm, const std::string& token);
+
+  /// Makes the realm's token endpoint answer every request with `status`
+  /// and `body` (JSON), whatever it asks; 0 goes back to normal.
+  void set_token_answer(const std::string& realm, int status,
+                        const std::string& body = {});
+
+  keycloak_stats stats(const std::string& realm) const;
+
+  /// Answers every realm request with 500 while set.
+  void set_failing(bool failing);
+
+  /// SIGTERM by PID, then reaps: the port refuses connections afterwards.
+  void stop();
+
+private:
+  /// The path of file `name` of the realm; makes the realm, with its
+  /// defaults, on first use.
+  std::string realm_file(const std::string& realm, const std::string& name);
+
+  /// Replaces `path` atomically.
+  static void write(const std::string& path, const std::string& content);
+
+  temp_dir dir_{"ecr-keycloak"};
+  std::unique_ptr<process> process_;
+  uint16_t port_ = 0;
+};
+
+} // namespace ecr::test

@@ -1,0 +1,263 @@
+#!/usr/bin/python3
+"""A stand-in for the parts of Keycloak that ECR calls, for tests (see
+keycloak_stand_in.hpp).
+
+Serves from a directory that the test changes while the server runs; every
+request re-reads it:
+  failing                     when present, every route answers 500
+  realms/<realm>/             one realm; its issuer is
+                              http://127.0.0.1:<port>/realms/<realm>
+    jwks.json                 body of GET .../protocol/openid-connect/certs
+    client-id, client-secret  the one client: its client-credentials grant
+                              and the audience of UMA requests
+    expires-in                lifetime of issued tokens in seconds (300)
+    access-token              the token to issue; absent: opaque tokens
+    policy                    lines "<sub> <resource>#<scope>"; the resource
+                              may be "*"
+    resources                 when present, the resources that exist (one a
+                              line): others are refused as Keycloak does
+    token-answer              when present, "<status>\n<body>": the token
+                              endpoint answers every request with it
+    requests.log              written here, one line per request (below)
+Routes of a realm:
+  GET  .../protocol/openid-connect/certs
+  POST .../protocol/openid-connect/token, a form with grant_type
+    client_credentials (client authenticated with HTTP Basic only) or
+    urn:ietf:params:oauth:grant-type:uma-ticket with response_mode=decision
+    (the caller's bearer token is decoded, not verified: ECR verified it).
+Routes for the HTTP client's tests:
+  GET|POST /_stand_in/echo    answers the request: "<method> <path>", the
+                              headers as "Name: value" lines, an empty line,
+                              the body
+  GET /_stand_in/connections  how many TCP connections were accepted
+requests.log lines: "jwks", "token issued", "token refused",
+"uma <sub|-> <permission|-> <outcome>", "failed", "token-answer".
+Binds 127.0.0.1:<port> (0: any free port) and then writes the port to
+port-file."""
+
+import argparse
+import base64
+import binascii
+import json
+import os
+import pathlib
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote_plus
+
+REALM_PATH = re.compile(
+  r"^/realms/([A-Za-z0-9_-]+)/protocol/openid-connect/(certs|token)$")
+UMA_GRANT = "urn:ietf:params:oauth:grant-type:uma-ticket"
+DEFAULT_EXPIRES_IN = 300
+
+
+class stand_in(ThreadingHTTPServer):
+  daemon_threads = True
+
+  def __init__(self, port, directory):
+    super().__init__(("127.0.0.1", port), handler)
+    self.directory = directory
+    self.lock = threading.Lock()
+    self.connections = 0
+
+  def process_request(self, request, client_address):
+    with self.lock:
+      self.connections += 1
+    super().process_request(request, client_address)
+
+
+def read_text(path, default=None):
+  try:
+    return path.read_text()
+  except FileNotFoundError:
+    return default
+
+
+def bearer_subject(authorization, realm):
+  """The `sub` of a bearer token, decoded without verification; None when
+  the header holds no readable token or one of another realm."""
+  if not authorization or not authorization.startswith("Bearer "):
+    return None
+  parts = authorization[len("Bearer "):].split(".")
+  if len(parts) != 3:
+    return None
+  try:
+    payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+    claims = json.loads(payload)
+  except (binascii.Error, ValueError):
+    return None
+  if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str):
+    return None
+  issuer = claims.get("iss")
+  if issuer is not None and not str(issuer).endswith("/realms/" + realm):
+    return None
+  return claims["sub"]
+
+
+def granted(policy, subject, permission):
+  resource, _, scope = permission.partition("#")
+  for line in policy.splitlines():
+    fields = line.split()
+    if len(fields) != 2 or fields[0] != subject:
+      continue
+    allowed_resource, _, allowed_scope = fields[1].partition("#")
+    if allowed_resource in ("*", resource) and allowed_scope == scope:
+      return True
+  return False
+
+
+class handler(BaseHTTPRequestHandler):
+  # Keep-alive, so the client's connection reuse can be observed.
+  protocol_version = "HTTP/1.1"
+
+  def log_message(self, *args):
+    pass
+
+  def answer(self, status, body, content_type="application/json"):
+    data = body if isinstance(body, bytes) else body.encode()
+    self.send_response(status)
+    self.send_header("Content-Type", content_type)
+    self.send_header("Content-Length", str(len(data)))
+    self.end_headers()
+    self.wfile.write(data)
+
+  def answer_json(self, status, value):
+    self.answer(status, json.dumps(value))
+
+  def oauth_error(self, status, error, description):
+    self.answer_json(status, {"error": error, "error_description": description})
+
+  def request_body(self):
+    return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+  def record(self, realm_dir, line):
+    """Appends `line` to the realm's log; returns how many times it is there
+    now."""
+    log = realm_dir / "requests.log"
+    with self.server.lock:
+      with open(log, "a") as out:
+        out.write(line + "\n")
+      return log.read_text().splitlines().count(line)
+
+  def do_GET(self):
+    self.route("GET")
+
+  def do_POST(self):
+    self.route("POST")
+
+  def route(self, method):
+    body = self.request_body() if method == "POST" else b""
+    if self.path == "/_stand_in/echo":
+      headers = "".join(f"{name}: {value}\n" for name, value in self.headers.items())
+      return self.answer(200, f"{method} {self.path}\n{headers}\n".encode() + body,
+                         "application/octet-stream")
+    if self.path == "/_stand_in/connections":
+      with self.server.lock:
+        count = self.server.connections
+      return self.answer(200, str(count), "text/plain")
+    match = REALM_PATH.match(self.path)
+    realm_dir = match and self.server.directory / "realms" / match.group(1)
+    if not match or not realm_dir.is_dir():
+      return self.answer_json(404, {"error": "Realm does not exist"})
+    if (self.server.directory / "failing").exists():
+      self.record(realm_dir, "failed")
+      return self.answer_json(500, {"error": "unknown_error"})
+    realm, endpoint = match.groups()
+    if endpoint == "certs" and method == "GET":
+      self.record(realm_dir, "jwks")
+      return self.answer(200, read_text(realm_dir / "jwks.json", '{"keys":[]}'))
+    if endpoint == "token" and method == "POST":
+      return self.token(realm, realm_dir, body)
+    return self.answer_json(405, {"error": "HTTP 405 Method Not Allowed"})
+
+  def token(self, realm, realm_dir, body):
+    forced = read_text(realm_dir / "token-answer")
+    if forced is not None:
+      self.record(realm_dir, "token-answer")
+      status, _, answer = forced.partition("\n")
+      return self.answer(int(status), answer)
+    if not self.headers.get("Content-Type", "").startswith(
+        "application/x-www-form-urlencoded"):
+      return self.answer_json(415, {"error": "HTTP 415 Unsupported Media Type"})
+    form = parse_qs(body.decode(errors="replace"), keep_blank_values=True)
+    if any(len(values) != 1 for values in form.values()):
+      return self.oauth_error(400, "invalid_request", "duplicated parameter")
+    form = {name: values[0] for name, values in form.items()}
+    grant = form.get("grant_type")
+    if grant == "client_credentials":
+      return self.client_credentials(realm_dir)
+    if grant == UMA_GRANT:
+      return self.uma_decision(realm, realm_dir, form)
+    return self.oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
+
+  def client_credentials(self, realm_dir):
+    if not self.client_authenticated(realm_dir):
+      self.record(realm_dir, "token refused")
+      return self.oauth_error(401, "unauthorized_client",
+                              "Invalid client or Invalid client credentials")
+    issued = self.record(realm_dir, "token issued")
+    token = read_text(realm_dir / "access-token") or f"opaque-{realm_dir.name}-{issued}"
+    expires_in = int(read_text(realm_dir / "expires-in", str(DEFAULT_EXPIRES_IN)))
+    self.answer_json(200, {"access_token": token, "expires_in": expires_in,
+                           "token_type": "Bearer", "scope": "profile email"})
+
+  def client_authenticated(self, realm_dir):
+    authorization = self.headers.get("Authorization", "")
+    if not authorization.startswith("Basic "):
+      return False
+    try:
+      pair = base64.b64decode(authorization[len("Basic "):], validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+      return False
+    client_id, colon, secret = pair.partition(":")
+    # RFC 6749 2.3.1: each part is form-encoded before joining.
+    return (colon == ":"
+            and unquote_plus(client_id) == read_text(realm_dir / "client-id")
+            and unquote_plus(secret) == read_text(realm_dir / "client-secret"))
+
+  def uma_decision(self, realm, realm_dir, form):
+    subject = bearer_subject(self.headers.get("Authorization"), realm)
+    permission = form.get("permission")
+    record = lambda outcome: self.record(
+      realm_dir, f"uma {subject or '-'} {permission or '-'} {outcome}")
+    if subject is None:
+      record("unauthenticated")
+      return self.oauth_error(401, "invalid_grant", "Invalid bearer token")
+    if form.get("audience") != read_text(realm_dir / "client-id"):
+      record("invalid_client")
+      return self.oauth_error(400, "invalid_client", "Client application not found")
+    if form.get("response_mode") != "decision" or not permission:
+      record("invalid_request")
+      return self.oauth_error(400, "invalid_request",
+                              "the stand-in answers single-permission decisions only")
+    resource = permission.partition("#")[0]
+    resources = read_text(realm_dir / "resources")
+    if resources is not None and resource not in resources.splitlines():
+      record("invalid_resource")
+      return self.oauth_error(400, "invalid_resource",
+                              f"Resource with id [{resource}] does not exist.")
+    if granted(read_text(realm_dir / "policy", ""), subject, permission):
+      record("granted")
+      return self.answer_json(200, {"result": True})
+    record("denied")
+    return self.oauth_error(403, "access_denied", "not_authorized")
+
+
+def main():
+  parser = argparse.ArgumentParser()
+  parser.add_argument("--port", type=int, default=0)
+  parser.add_argument("--dir", required=True)
+  parser.add_argument("--port-file", required=True)
+  args = parser.parse_args()
+  server = stand_in(args.port, pathlib.Path(args.dir))
+  # Written whole, then renamed: the test never reads half a port number.
+  temporary = args.port_file + ".tmp"
+  with open(temporary, "w") as out:
+    out.write(str(server.server_address[1]))
+  os.replace(temporary, args.port_file)
+  server.serve_forever()
+
+
+if __name__ == "__main__":
+  main()

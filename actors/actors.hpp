@@ -178,6 +178,13 @@ using event_publisher_actor = caf::typed_actor<
   // ... or of many keys (a purge): they forget everything.
   caf::reacts_to<atom::changed>>;
 
+/// An ACCESS GUARD: authenticates a REST caller's bearer token against the
+/// issuer's keys and asks Keycloak (UMA) whether it holds each permission.
+/// Errors: `ec::unauthenticated` (401), `ec::forbidden` (403),
+/// `ec::unavailable` when the issuer cannot decide (503; never allow).
+using access_guard_actor = caf::typed_actor<
+  caf::replies_to<atom::check, access_request>::with<access_grant>>;
+
 /// The FILTER RESOLVER: asks EPR over 20/EFMP which endpoints match a
 /// filter (A15).
 using filter_resolver_actor = caf::typed_actor<
@@ -214,7 +221,8 @@ using node_actor = caf::typed_actor<
   caf::replies_to<atom::components>::with<config_manager_actor, gateway_actor,
                                           filter_resolver_actor,
                                           std::vector<store_reader_actor>,
-                                          system_config_manager_actor>>;
+                                          system_config_manager_actor,
+                                          std::vector<access_guard_actor>>>;
 
 /// Work for the gateway bridge. Carries a closure, so it never leaves the
 /// process.

@@ -156,6 +156,10 @@ node_actor::behavior_type node(node_pointer self,
                              cfg->replica_id, cfg->filter_timeout,
                              cfg->messaging.max_payload_bytes, cfg->metrics});
   }
+  if (cfg->security)
+    for (int i = 0; i < 2; ++i)
+      st.guards.push_back(
+        self->spawn<caf::detached>(access_guard, *cfg->security));
   st.gateway = self->spawn(gateway_bridge);
   for (const auto& component :
        std::vector<caf::actor_addr>{st.writer.address(), st.recorder.address(),
@@ -166,6 +170,8 @@ node_actor::behavior_type node(node_pointer self,
     self->monitor(component);
   for (const auto& reader : st.readers)
     self->monitor(reader);
+  for (const auto& guard : st.guards)
+    self->monitor(guard);
   if (st.nats) {
     self->monitor(st.events);
     self->monitor(st.inbound);
@@ -188,6 +194,8 @@ node_actor::behavior_type node(node_pointer self,
     auto& st = self->state;
     st.stopping = true;
     self->send_exit(st.gateway, msg.reason);
+    for (const auto& guard : st.guards)
+      self->send_exit(guard, msg.reason);
     if (st.filters)
       self->send_exit(st.filters, msg.reason);
     if (st.inbound)
@@ -233,10 +241,11 @@ node_actor::behavior_type node(node_pointer self,
     [self](atom::components)
       -> caf::result<config_manager_actor, gateway_actor,
                      filter_resolver_actor, std::vector<store_reader_actor>,
-                     system_config_manager_actor> {
+                     system_config_manager_actor,
+                     std::vector<access_guard_actor>> {
       const auto& st = self->state;
       return {st.config_manager, st.gateway, st.filters, st.readers,
-              st.system_configs};
+              st.system_configs, st.guards};
     },
   };
 }
@@ -331,6 +340,11 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
     tekton.retry_min = std::min(tekton.retry_min, tekton.retry_max);
     result->tekton = std::move(tekton);
   }
+  if (cfg.security.enabled)
+    result->security = access_guard_config{
+      outbound, cfg.security.issuer_public_url, cfg.security.issuer_private_url,
+      cfg.security.client_id, cfg.service.default_tenant,
+      cfg.security.decision_cache_seconds};
   result->license.path = cfg.license.cert_path;
   result->license.password = cfg.license.cert_password;
   result->license.enforce = cfg.license.enforce;
@@ -355,7 +369,9 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
       [&](config_manager_actor& manager, gateway_actor& bridge,
           filter_resolver_actor& filters,
           std::vector<store_reader_actor>& readers,
-          system_config_manager_actor& system_configs) {
+          system_config_manager_actor& system_configs,
+          std::vector<access_guard_actor>& guards) {
+        rest.guards = std::move(guards);
         rest.config_manager = std::move(manager);
         rest.bridge = std::move(bridge);
         rest.filters = std::move(filters);
@@ -380,7 +396,7 @@ int run_service(const settings& cfg) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  if (cfg.tekton.enabled)
+  if (cfg.tekton.enabled || cfg.security.enabled)
     outbound_http_client::global_init();
 
   auto cache = std::make_shared<config_cache>(cfg.cache.max_bytes,

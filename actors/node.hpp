@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/access_guard.hpp"
 #include "actors/actors.hpp"
 #include "actors/app_settings_refresher.hpp"
 #include "actors/license_checker.hpp"
@@ -44,6 +45,8 @@ struct node_config {
   std::shared_ptr<live_app_catalog> applications;
   /// Set when Tekton provides `applications` (they start empty then).
   std::optional<tekton_config> tekton;
+  /// Set when REST callers must be authenticated and authorized (A20).
+  std::optional<access_guard_config> security;
 };
 
 caf::error validate(const node_config& cfg);
@@ -65,6 +68,8 @@ struct node_state {
   tekton_fetcher_actor tekton_fetcher;
   app_settings_refresher_actor app_settings;
   license_checker_actor license;
+  /// Only while security is on; each blocks on HTTP, so there are two.
+  std::vector<access_guard_actor> guards;
   gateway_actor gateway;
   std::shared_ptr<nats_client> nats;
   /// Set once shutdown began, so components going down are expected.

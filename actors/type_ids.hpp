@@ -40,6 +40,31 @@ typename Inspector::result_type inspect(Inspector& f, filter_answer& x) {
            x.status_code, x.reason, x.endpoints);
 }
 
+/// What a REST caller presents and needs (A20, spec 9): its credential
+/// (the Authorization header) and the permissions of the route, each
+/// `resource#scope`; none means authentication alone.
+struct access_request {
+  std::string credential;
+  std::vector<std::string> permissions;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, access_request& x) {
+  return f(caf::meta::type_name("access_request"), x.credential,
+           x.permissions);
+}
+
+/// Who the caller is, once authenticated and permitted.
+struct access_grant {
+  std::string subject;
+  std::string tenant_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, access_grant& x) {
+  return f(caf::meta::type_name("access_grant"), x.subject, x.tenant_id);
+}
+
 } // namespace ecr
 
 CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
@@ -55,6 +80,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(ecr, (ecr::system_config_record))
   CAF_ADD_TYPE_ID(ecr, (ecr::component_health))
   CAF_ADD_TYPE_ID(ecr, (ecr::filter_answer))
+  CAF_ADD_TYPE_ID(ecr, (ecr::access_request))
+  CAF_ADD_TYPE_ID(ecr, (ecr::access_grant))
   CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::config_key>))
   CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::put_result>))
   CAF_ADD_TYPE_ID(ecr, (std::vector<ecr::config_record>))

@@ -372,6 +372,30 @@ const std::vector<key_spec>& key_table() {
      }},
     {"kaa.license.enforce", {},
      boolean([](settings& s, bool v) { s.license.enforce = v; })},
+    {"kaa.security.enabled", {},
+     boolean([](settings& s, bool v) { s.security.enabled = v; })},
+    {"kaa.security.issuer.public-url", {},
+     text(http_url_pattern(), "must be an http:// or https:// URL",
+          [](settings& s, const std::string& v) {
+            s.security.issuer_public_url = v;
+          })},
+    {"kaa.security.issuer.private-url", {},
+     text(http_url_pattern(), "must be an http:// or https:// URL",
+          [](settings& s, const std::string& v) {
+            s.security.issuer_private_url = v;
+          })},
+    {"kaa.security.client.id", {},
+     text(non_empty_pattern(), "must not be empty",
+          [](settings& s, const std::string& v) { s.security.client_id = v; })},
+    {"kaa.security.client.secret", {},
+     [](settings& s, const std::string&, const std::string& v) {
+       s.security.client_secret = v;
+       return caf::error{};
+     }},
+    {"kaa.security.decision-cache-seconds", {},
+     integer(0, 3600, [](settings& s, int64_t v) {
+       s.security.decision_cache_seconds = static_cast<int>(v);
+     })},
     {"kaa.tekton.enabled", {},
      boolean([](settings& s, bool v) { s.tekton.enabled = v; })},
     {"kaa.tekton.url", {},
@@ -714,6 +738,24 @@ caf::expected<YAML::Node> load_yaml(const env_lookup& env) {
   }
 }
 
+/// With security on, tokens can be checked only against a known issuer, and
+/// decisions asked only for a known client.
+caf::error check_security(settings::security_settings& s) {
+  if (!s.enabled)
+    return {};
+  if (s.issuer_public_url.empty())
+    return invalid("kaa.security.issuer.public-url",
+                   "required when kaa.security.enabled is true "
+                   "(KAA_SECURITY_ISSUER_PUBLIC_URL)");
+  if (s.client_id.empty())
+    return invalid("kaa.security.client.id",
+                   "required when kaa.security.enabled is true "
+                   "(KAA_SECURITY_CLIENT_ID)");
+  if (s.issuer_private_url.empty())
+    s.issuer_private_url = s.issuer_public_url;
+  return {};
+}
+
 caf::error resolve_backend(settings& s) {
   s.storage.backend = selected_backend(s);
   if (s.storage.backend == "mongodb" && s.mongodb.url.empty())
@@ -776,6 +818,8 @@ caf::expected<settings> load_settings(const env_lookup& env) {
   if (auto err = load_applications(*root, result.applications))
     return err;
   if (auto err = resolve_backend(result))
+    return err;
+  if (auto err = check_security(result.security))
     return err;
   if (result.service.replica_id.empty())
     result.service.replica_id = result.service.instance_name + "-"

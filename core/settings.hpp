@@ -106,6 +106,22 @@ struct settings {
     int retry_max_ms = 30000;
   } tekton;
 
+  /// REST authentication and authorization by Keycloak (A20, spec 9).
+  struct security_settings {
+    bool enabled = false;
+    /// The `iss` every token must carry: the realm's external URL.
+    std::string issuer_public_url;
+    /// Where ECR itself reaches the realm (JWKS, UMA, tokens); empty: the
+    /// public URL.
+    std::string issuer_private_url;
+    /// ECR's own client: the UMA audience, and the client-credentials token
+    /// of outbound calls.
+    std::string client_id;
+    std::string client_secret;
+    /// How long a UMA decision is reused (never past the token's expiry).
+    int decision_cache_seconds = 30;
+  } security;
+
   struct metrics_settings {
     /// Where Prometheus scrapes (A22), on the REST port.
     std::string path = "/prometheus";

@@ -319,7 +319,11 @@ http_response error_response(const caf::error& err) {
     ECR_ERROR("request failed: {}", render(err));
     return error_response(status, "internal error; see the service log");
   }
-  return error_response(status, error_message(err));
+  auto res = error_response(status, error_message(err));
+  // RFC 6750: a 401 names the scheme the caller must use.
+  if (status == 401)
+    res.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return res;
 }
 
 std::string etag(const std::string& config_id) {
@@ -446,20 +450,149 @@ http_response not_modified_response(const config_record& record) {
   return res;
 }
 
+// -- permissions (spec 9.1) ------------------------------------------------------
+
+std::string permission(std::string_view type, std::string_view handle,
+                       std::string_view scope) {
+  return std::string{type} + "-" + std::string{handle} + "#"
+         + std::string{scope};
+}
+
+/// `endpoint:update` on each endpoint of `keys` (E5, E6), once each.
+std::vector<std::string> endpoint_updates(const std::vector<config_key>& keys) {
+  std::set<std::string_view> endpoints;
+  for (const auto& key : keys)
+    endpoints.insert(key.endpoint_id);
+  std::vector<std::string> result;
+  for (auto endpoint : endpoints)
+    result.push_back(permission("endpoint", endpoint, "endpoint:update"));
+  return result;
+}
+
+/// `application-{app}` for an app version: its application from the
+/// application settings (spec 9.2, step 5).
+caf::expected<std::string>
+application_resource(const app_catalog& applications,
+                     std::string_view app_version) {
+  auto app = applications.application_of(app_version);
+  if (!app)
+    return make_error(ec::forbidden,
+                      "app version " + std::string{app_version}
+                        + " belongs to no known application, so permissions "
+                          "on it cannot be checked");
+  return *app;
+}
+
+/// The permissions a request to `found` needs before it runs. Batch and
+/// filter updates are checked per endpoint once their endpoints are known.
+/// What cannot be named here (an invalid identifier) needs none: the
+/// handler refuses it after authentication.
+caf::expected<std::vector<std::string>>
+permissions_of(const route_match& found, std::string_view method,
+               std::string_view query, const app_catalog& applications) {
+  bool reads = method == "GET";
+  auto endpoint = [&](const caf::expected<std::string>& id) {
+    std::vector<std::string> result;
+    if (id)
+      result.push_back(permission("endpoint", *id,
+                                  reads ? "endpoint:read" : "endpoint:update"));
+    return result;
+  };
+  auto application = [&](std::string_view raw_app_version, std::string_view scope)
+    -> caf::expected<std::vector<std::string>> {
+    auto app_version = path_identifier(raw_app_version, "appVersionName");
+    if (!app_version)
+      return std::vector<std::string>{};
+    auto app = application_resource(applications, *app_version);
+    if (!app)
+      return app.error();
+    return std::vector<std::string>{permission("application", *app, scope)};
+  };
+  switch (found.matched->id) {
+    case route_id::endpoint_config:
+    case route_id::endpoint_configs:
+      return endpoint(path_identifier(found.params[0], "endpointId"));
+    case route_id::statuses: {
+      auto id = query_param(query, "endpointId");
+      if (!id || check_identifier(*id, "endpointId"))
+        return std::vector<std::string>{};
+      return endpoint(id);
+    }
+    case route_id::default_config:
+      return application(found.params[0],
+                         reads                ? "application:endpoint-config:read"
+                         : method == "DELETE" ? "application:endpoint-config:delete"
+                                              : "application:endpoint-config:update");
+    case route_id::default_configs:
+    case route_id::schema:
+    case route_id::schema_validation:
+      return application(found.params[0], "application:endpoint-config:read");
+    case route_id::system_configs:
+    case route_id::system_config_current:
+    case route_id::system_config: {
+      // A system configuration belongs to what its level names.
+      auto level = found.params[0];
+      if (level == "endpoints")
+        return endpoint(path_identifier(found.params[1], "endpointId"));
+      auto scope = reads ? "read" : "update";
+      if (level == "app-versions")
+        return application(found.params[1],
+                           std::string{"application:"} + scope);
+      auto id = path_identifier(found.params[1], "levelId");
+      if (!id || (level != "applications" && level != "tenants"))
+        return std::vector<std::string>{};
+      auto type = level == "tenants" ? "tenant" : "application";
+      return std::vector<std::string>{
+        permission(type, *id, std::string{type} + ":" + scope)};
+    }
+    default:
+      return std::vector<std::string>{};
+  }
+}
+
+// -- on the gateway bridge -----------------------------------------------------------
+
+/// Runs `then(self, reply, grant)` once `guard` grants `access`; the refusal
+/// is the answer otherwise.
+template <class Then>
+void when_granted(gateway_actor::pointer self, const access_guard_actor& guard,
+                  access_request access, const http_reply& reply, Then then) {
+  self->request(guard, caf::infinite, atom::check_v, std::move(access))
+    .then(
+      [self, reply, then = std::move(then)](access_grant& grant) mutable {
+        then(self, reply, grant);
+      },
+      [reply](caf::error& err) { reply(error_response(err)); });
+}
+
+/// Writes `content` at every key (E5, E6) and answers `{"updated": n}`.
+void put_all(gateway_actor::pointer self, const config_manager_actor& manager,
+             const std::vector<config_key>& keys, const std::string& content,
+             const http_reply& reply) {
+  self->request(manager, caf::infinite, atom::put_v, keys, content)
+    .then([reply](uint64_t changed) { reply(updated_response(changed)); },
+          [reply](caf::error& err) { reply(error_response(err)); });
+}
+
 // -- the handler --------------------------------------------------------------
 
-class rest_handler {
+/// The path and the query of a request target.
+std::pair<std::string_view, std::string_view>
+split_target(std::string_view target) {
+  auto question = target.find('?');
+  if (question == std::string_view::npos)
+    return {target, {}};
+  return {target.substr(0, question), target.substr(question + 1)};
+}
+
+class rest_handler : public std::enable_shared_from_this<rest_handler> {
 public:
   explicit rest_handler(rest_api_config cfg) : cfg_(std::move(cfg)) {
     // nop
   }
 
   void handle(http_request&& req, http_reply reply) const {
-    auto question = req.target.find('?');
-    auto path = std::string_view{req.target}.substr(0, question);
-    auto query = question == std::string::npos
-                   ? std::string_view{}
-                   : std::string_view{req.target}.substr(question + 1);
+    auto [path, query] = split_target(req.target);
     if (path == cfg_.metrics_path && req.method == "GET")
       return reply(metrics_response());
     auto found = match_route(req.method, path);
@@ -482,6 +615,33 @@ public:
       }
       return;
     }
+    if (!cfg_.guards.empty() && found.matched->versioned) {
+      auto permissions = permissions_of(found, req.method, query,
+                                        *cfg_.applications->current());
+      auto credential = credential_of(req);
+      // Who may not learn why a request is refused must be authenticated
+      // first; the refusal (403) then follows.
+      if (!permissions)
+        return check_access(
+          {std::move(credential), {}}, std::move(reply),
+          [err = permissions.error()](gateway_actor::pointer,
+                                      const http_reply& r, const access_grant&) {
+            r(error_response(err));
+          });
+      return check_access({std::move(credential), std::move(*permissions)},
+                          std::move(reply),
+                          [handler = shared_from_this(), req = std::move(req)](
+                            gateway_actor::pointer, const http_reply& r,
+                            const access_grant&) { handler->serve(req, r); });
+    }
+    serve(req, std::move(reply));
+  }
+
+private:
+  /// Runs a routed, permitted request.
+  void serve(const http_request& req, http_reply reply) const {
+    auto [path, query] = split_target(req.target);
+    auto found = match_route(req.method, path);
     switch (found.matched->id) {
       case route_id::endpoint_config:
       case route_id::default_config:
@@ -522,7 +682,31 @@ public:
     }
   }
 
-private:
+  /// What the caller presents: its Authorization header.
+  static std::string credential_of(const http_request& req) {
+    auto header = req.header("authorization");
+    return header ? *header : std::string{};
+  }
+
+  /// One of the guards, round robin; none while security is off.
+  access_guard_actor next_guard() const {
+    if (cfg_.guards.empty())
+      return {};
+    return cfg_.guards[next_guard_++ % cfg_.guards.size()];
+  }
+
+  /// Asks a guard whether `access` is granted; `then(self, reply, grant)`
+  /// runs on the gateway bridge if so, else the refusal is the answer.
+  template <class Then>
+  void check_access(access_request access, http_reply reply, Then then) const {
+    run(std::move(reply),
+        [guard = next_guard(), access = std::move(access),
+         then = std::move(then)](gateway_actor::pointer self,
+                                 const http_reply& r) {
+          when_granted(self, guard, access, r, then);
+        });
+  }
+
   /// Builds the key addressed by a config route: endpoint routes capture
   /// (endpointId, appVersionName), default routes (appVersionName).
   caf::expected<config_key> key_of(const route_match& found,
@@ -646,8 +830,16 @@ private:
     if (auto err = check_schemas(*cfg_.applications->current(), keys,
                                  batch->payload))
       return reply(error_response(err));
-    ask<uint64_t>(cfg_.config_manager, std::move(reply), updated_response,
-                  atom::put_v, std::move(keys), std::move(batch->payload));
+    if (cfg_.guards.empty())
+      return ask<uint64_t>(cfg_.config_manager, std::move(reply),
+                           updated_response, atom::put_v, std::move(keys),
+                           std::move(batch->payload));
+    auto permissions = endpoint_updates(keys);
+    check_access({credential_of(req), std::move(permissions)}, std::move(reply),
+                 [manager = cfg_.config_manager, keys = std::move(keys),
+                  content = std::move(batch->payload)](
+                   gateway_actor::pointer self, const http_reply& r,
+                   const access_grant&) { put_all(self, manager, keys, content, r); });
   }
 
   /// E6 (A15): EPR names the endpoints of the filter, then as batch.
@@ -668,6 +860,7 @@ private:
       return reply(error_response(503, "filters need NATS, which is off"));
     run(std::move(reply),
         [resolver = cfg_.filters, manager = cfg_.config_manager,
+         guard = next_guard(), credential = credential_of(req),
          applications = cfg_.applications, tenant = cfg_.tenant_id,
          filter = std::move(*filter_id),
          name = std::move(*name), content = std::move(*content)](
@@ -689,9 +882,15 @@ private:
                 if (auto err = check_schemas(*applications->current(), keys,
                                              content))
                   return r(error_response(err));
-                self->request(manager, caf::infinite, atom::put_v, keys, content)
-                  .then([r](uint64_t changed) { r(updated_response(changed)); },
-                        [r](caf::error& err) { r(error_response(err)); });
+                auto write = [manager, keys, content](gateway_actor::pointer self,
+                                                      const http_reply& r,
+                                                      const access_grant&) {
+                  put_all(self, manager, keys, content, r);
+                };
+                if (!guard)
+                  return write(self, r, {});
+                when_granted(self, guard,
+                             {credential, endpoint_updates(keys)}, r, write);
               },
               [r](caf::error& err) { r(error_response(err)); });
         });
@@ -945,6 +1144,7 @@ private:
 
   rest_api_config cfg_;
   mutable std::atomic<size_t> next_reader_ = 0;
+  mutable std::atomic<size_t> next_guard_ = 0;
 };
 
 } // namespace

@@ -33,6 +33,9 @@ struct rest_api_config {
   std::shared_ptr<live_app_catalog> applications;
   /// Where `metrics` are served (A22).
   std::string metrics_path = "/prometheus";
+  /// Authenticate and authorize every API request, round robin (A20);
+  /// none while security is off.
+  std::vector<access_guard_actor> guards;
 };
 
 caf::error validate(const rest_api_config& cfg);

@@ -274,6 +274,51 @@ TEST_F(core_settings, invalid_values_are_rejected_naming_the_key) {
     EXPECT_TRUE(rejected("", {{env, value}}, key)) << env << "=" << value;
 }
 
+TEST_F(core_settings, a_mongodb_url_selects_the_mongodb_store) {
+  auto s = load("", {{"MONGODB_URL", "mongodb://db:27017/kaa"},
+                     {"MONGODB_USERNAME", "ecr"},
+                     {"MONGODB_PASSWORD", "s3cret"}});
+  ASSERT_TRUE(s) << render(s.error());
+  EXPECT_EQ(s->storage.backend, "mongodb");
+  EXPECT_EQ(s->mongodb.url, "mongodb://db:27017/kaa");
+  EXPECT_EQ(s->mongodb.username, "ecr");
+  EXPECT_EQ(s->mongodb.password, "s3cret");
+  EXPECT_EQ(s->mongodb.write_concern, "majority");
+  EXPECT_TRUE(s->mongodb.journal);
+  // Spring's name works too, and an explicit backend wins.
+  auto spring = load("spring:\n  data:\n    mongodb:\n      uri: mongodb://m\n",
+                     {{"STORAGE_BACKEND", "sqlite"}});
+  ASSERT_TRUE(spring) << render(spring.error());
+  EXPECT_EQ(spring->mongodb.url, "mongodb://m");
+  EXPECT_EQ(spring->storage.backend, "sqlite");
+  EXPECT_TRUE(rejected("", {{"STORAGE_BACKEND", "mongodb"}}, "storage.backend"));
+  EXPECT_TRUE(rejected("", {{"MONGODB_URL", "http://db"}}, "mongodb.url"));
+  EXPECT_TRUE(rejected("", {{"MONGODB_WRITE_CONCERN", "all"}},
+                       "mongodb.write-concern"));
+  EXPECT_TRUE(rejected("", {{"MONGODB_DATABASE", "a/b"}}, "mongodb.database"));
+}
+
+TEST_F(core_settings, security_needs_an_issuer_and_a_client) {
+  auto off = load("");
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->security.enabled);
+  env_map on{{"KAA_SECURITY_ENABLED", "true"},
+             {"KAA_SECURITY_ISSUER_PUBLIC_URL", "https://kc.example/realms/kaa"},
+             {"KAA_SECURITY_CLIENT_ID", "kaa-ecr"}};
+  auto s = load("", on);
+  ASSERT_TRUE(s) << render(s.error());
+  EXPECT_TRUE(s->security.enabled);
+  // Without a private URL ecr reaches the issuer where callers do.
+  EXPECT_EQ(s->security.issuer_private_url, "https://kc.example/realms/kaa");
+  for (auto missing : {"KAA_SECURITY_ISSUER_PUBLIC_URL", "KAA_SECURITY_CLIENT_ID"}) {
+    auto partial = on;
+    partial.erase(missing);
+    EXPECT_FALSE(load("", partial)) << missing;
+  }
+  EXPECT_TRUE(rejected("", {{"KAA_SECURITY_ISSUER_PRIVATE_URL", "keycloak"}},
+                       "kaa.security.issuer.private-url"));
+}
+
 TEST_F(core_settings, invalid_yaml_values_are_rejected_naming_the_key) {
   EXPECT_TRUE(rejected("server:\n  port: abc\n", {}, "server.port"));
   EXPECT_TRUE(rejected("logging:\n  level: loud\n", {}, "logging.level"));

@@ -1,0 +1,196 @@
+#include "actors/access_guard.hpp"
+
+#include "core/error.hpp"
+#include "core/http_client.hpp"
+#include "core/ids.hpp"
+#include "core/keycloak.hpp"
+#include "core/log.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <limits>
+
+namespace ecr {
+
+namespace {
+
+constexpr std::string_view bearer_prefix = "bearer ";
+
+caf::error unauthenticated(std::string why) {
+  return make_error(ec::unauthenticated, std::move(why));
+}
+
+/// The token of an `Authorization: Bearer <token>` header value.
+caf::expected<std::string> bearer_token(const std::string& credential) {
+  if (credential.empty())
+    return unauthenticated("a bearer token is required (Authorization: "
+                           "Bearer <token>)");
+  if (credential.size() <= bearer_prefix.size())
+    return unauthenticated("the Authorization header holds no bearer token");
+  for (size_t i = 0; i < bearer_prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(credential[i]))
+        != bearer_prefix[i])
+      return unauthenticated("the Authorization header holds no bearer token");
+  auto first = credential.find_first_not_of(' ', bearer_prefix.size());
+  if (first == std::string::npos)
+    return unauthenticated("the Authorization header holds no bearer token");
+  return credential.substr(first);
+}
+
+/// Drops the older half of a full cache: simple, and bounded.
+template <class Map>
+void bound(Map& cache, size_t max) {
+  if (cache.size() < max)
+    return;
+  auto victim = cache.begin();
+  for (size_t i = 0; i < max / 2 && victim != cache.end(); ++i)
+    victim = cache.erase(victim);
+}
+
+} // namespace
+
+caf::error validate(const access_checker_config& cfg) {
+  if (cfg.issuer.empty() || !cfg.fetch_keys || !cfg.decide || !cfg.now_s)
+    return make_error(ec::invalid_configuration,
+                      "access checker needs an issuer, a key source, a "
+                      "decision source and a clock");
+  return {};
+}
+
+access_checker::access_checker(access_checker_config cfg)
+  : cfg_(std::move(cfg)) {
+  // nop
+}
+
+caf::expected<access_grant>
+access_checker::check(const access_request& request) {
+  auto token = bearer_token(request.credential);
+  if (!token)
+    return token.error();
+  auto digest = sha256_hex(*token);
+  auto claims = authenticate(*token, digest);
+  if (!claims)
+    return claims.error();
+  for (const auto& permission : request.permissions)
+    if (auto err = authorize(*token, digest, *claims, permission))
+      return err;
+  return access_grant{claims->subject, cfg_.tenant_id};
+}
+
+caf::expected<jwt_claims>
+access_checker::authenticate(const std::string& token,
+                             const std::string& digest) {
+  auto now = cfg_.now_s();
+  jwt_policy policy;
+  policy.issuer = cfg_.issuer;
+  policy.now_s = now;
+  if (auto known = tokens_.find(digest); known != tokens_.end()) {
+    // Verified before; only its dates can have turned since.
+    const auto& claims = known->second.claims;
+    if (claims.expires_at + policy.leeway_s >= now)
+      return claims;
+    tokens_.erase(known);
+    return unauthenticated("invalid bearer token: expired");
+  }
+  auto header = peek_jwt(token);
+  if (!header)
+    return header.error();
+  if (!have_keys_ || (!header->key_id.empty() && !keys_.contains(header->key_id)
+                      && now - last_fetch_s_ >= cfg_.refetch_interval_s))
+    if (auto err = refresh_keys(now); err && !have_keys_)
+      return err;
+  auto claims = verify_jwt(token, keys_, policy);
+  if (!claims)
+    return claims.error();
+  bound(tokens_, cfg_.max_cached);
+  tokens_.emplace(digest, verified_token{*claims});
+  return claims;
+}
+
+caf::error access_checker::refresh_keys(int64_t now) {
+  last_fetch_s_ = now;
+  auto keys = cfg_.fetch_keys();
+  if (!keys) {
+    ECR_WARN("access: cannot fetch the issuer's keys: {}",
+             error_message(keys.error()));
+    return make_error(ec::unavailable,
+                      "the token issuer's keys cannot be fetched: "
+                        + error_message(keys.error()));
+  }
+  keys_ = std::move(*keys);
+  have_keys_ = true;
+  return {};
+}
+
+caf::error access_checker::authorize(const std::string& token,
+                                     const std::string& digest,
+                                     const jwt_claims& claims,
+                                     const std::string& permission) {
+  auto now = cfg_.now_s();
+  auto key = digest + ' ' + permission;
+  auto cached = decisions_.find(key);
+  if (cached == decisions_.end() || cached->second.expires_s <= now) {
+    auto allowed = cfg_.decide(token, permission);
+    if (!allowed) {
+      if (error_code(allowed.error()) == ec::unauthenticated)
+        return allowed.error();
+      return make_error(ec::unavailable,
+                        "the authorization server cannot decide: "
+                          + error_message(allowed.error()));
+    }
+    bound(decisions_, cfg_.max_cached);
+    auto expires = std::min(now + cfg_.decision_ttl_s, claims.expires_at);
+    cached = decisions_.insert_or_assign(key, decision{*allowed, expires}).first;
+  }
+  if (!cached->second.allowed)
+    return make_error(ec::forbidden, "not permitted: " + permission);
+  return {};
+}
+
+caf::error validate(const access_guard_config& cfg) {
+  if (!cfg.http || cfg.issuer_public_url.empty()
+      || cfg.issuer_private_url.empty() || cfg.client_id.empty())
+    return make_error(ec::invalid_configuration,
+                      "access guard needs an HTTP client, the issuer URLs "
+                      "and a client id");
+  return {};
+}
+
+access_guard_actor::behavior_type
+access_guard(access_guard_actor::stateful_pointer<access_guard_state> self,
+             access_guard_config cfg) {
+  if (auto err = validate(cfg)) {
+    self->quit(err);
+    return access_guard_actor::behavior_type::make_empty_behavior();
+  }
+  access_checker_config checker;
+  checker.issuer = cfg.issuer_public_url;
+  checker.tenant_id = cfg.tenant_id;
+  checker.decision_ttl_s = cfg.decision_ttl_s;
+  checker.fetch_keys = [http = cfg.http, issuer = cfg.issuer_private_url] {
+    return fetch_jwks(*http, issuer);
+  };
+  checker.decide = [http = cfg.http, issuer = cfg.issuer_private_url,
+                    audience = cfg.client_id](const std::string& token,
+                                              const std::string& permission) {
+    return uma_decision(*http, issuer, audience, token, permission);
+  };
+  checker.now_s = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+  };
+  self->state.checker = std::make_unique<access_checker>(std::move(checker));
+  return {
+    [self](atom::check, const access_request& request)
+      -> caf::result<access_grant> {
+      auto grant = self->state.checker->check(request);
+      if (!grant)
+        return grant.error();
+      return std::move(*grant);
+    },
+  };
+}
+
+} // namespace ecr

@@ -7,6 +7,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -338,8 +339,12 @@ public:
                           "If-Match does not match the current configId");
       if (*current && (*current)->content == content)
         return put_result{std::move(**current), false, false, {}};
+      // Replicas' clocks differ: an update is never dated before the
+      // version it replaces.
       config_record record{key, new_config_id, content,
-                           *current ? (*current)->created_ms : now_ms, now_ms};
+                           *current ? (*current)->created_ms : now_ms,
+                           *current ? std::max(now_ms, (*current)->updated_ms)
+                                    : now_ms};
       bson_error_t error;
       if (!*current) {
         auto doc = mongo::config_document(record);
@@ -627,7 +632,7 @@ public:
                           + current->name + "'");
     current->display_name = update.display_name;
     current->content = update.content;
-    current->updated_ms = now_ms;
+    current->updated_ms = std::max(now_ms, current->updated_ms);
     auto filter = strings({{field::tenant, update.tenant_id},
                            {field::config_id, update.config_id}});
     auto doc = mongo::system_config_document(*current);

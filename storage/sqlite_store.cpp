@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -282,8 +283,12 @@ public:
                           "If-Match does not match the current configId");
       if (current && current->content == content)
         return put_result{std::move(*current), false, false, {}};
+      // Replicas' clocks differ: an update is never dated before the
+      // version it replaces.
       config_record record{key, new_config_id, content,
-                           current ? current->created_ms : now_ms, now_ms};
+                           current ? current->created_ms : now_ms,
+                           current ? std::max(now_ms, current->updated_ms)
+                                   : now_ms};
       auto q = prepare("INSERT INTO configs (tenant_id, endpoint_id, "
                        "app_version, name, config_id, content, created_ms, "
                        "updated_ms) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO "
@@ -527,7 +532,7 @@ public:
                             + current->name + "'");
       current->display_name = update.display_name;
       current->content = update.content;
-      current->updated_ms = now_ms;
+      current->updated_ms = std::max(now_ms, current->updated_ms);
       auto q = prepare("UPDATE system_configs SET display_name = ?, content = "
                        "?, updated_ms = ? WHERE tenant_id = ? AND config_id = "
                        "?");

@@ -45,7 +45,9 @@ public:
 
   /// Inserts or replaces the document at `key` if `pre` admits the current
   /// configId. Identical content keeps the record untouched (`changed` false);
-  /// changed content takes `new_config_id` and `now_ms` as `updatedDate`.
+  /// changed content takes `new_config_id` and `now_ms` as `updatedDate`,
+  /// unless the version replaced is dated later (another replica's clock):
+  /// then its date.
   virtual caf::expected<put_result>
   put_config(const config_key& key, const std::string& content,
              const precondition& pre, const std::string& new_config_id,
@@ -129,6 +131,7 @@ public:
 
   /// Replaces display name and content of an existing record. A non-empty
   /// `update.name` must equal the stored name (`ec::invalid_argument`).
+  /// Dated `now_ms`, or the stored date if that is later.
   virtual caf::expected<system_config_record>
   update_system_config(const system_config_record& update, int64_t now_ms) = 0;
 

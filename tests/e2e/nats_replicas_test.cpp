@@ -1,14 +1,21 @@
 // Two replicas of one instance: two ecr processes on one data directory and
-// one nats-server. CDTP requests are shared through the queue group (each
-// answered exactly once, by either replica); a REST change publishes one
-// event, whichever replica took it.
+// one nats-server (the shared SQLite file stands in for the shared store).
+// CDTP requests are shared through the queue group (each answered exactly
+// once, by either replica); a REST change publishes one event, whichever
+// replica took it; and a change made through one replica reaches the other
+// even when that one had read, and may cache, the previous version.
 
 #include "tests/e2e/nats_helpers.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
+#include <set>
+#include <thread>
+#include <tuple>
 
 namespace ecr::test {
 namespace {
@@ -36,6 +43,64 @@ protected:
         if (s.subject == cdtp_request_subject())
           counts[c.name] += s.msgs;
     return counts;
+  }
+
+  http_client& replica(size_t i) {
+    return replicas_[i]->http();
+  }
+
+  /// Polls replica `i` until `key` serves `expected` (nothing: 404), then
+  /// checks the whole response. Replicas learn of each other's writes over
+  /// NATS, so a replica may serve the previous version for a moment.
+  void wait_until_served(size_t i, const config_key& key,
+                         const std::optional<stored_config>& expected) {
+    auto url = key.url(api);
+    auto served = [&] {
+      auto r = replica(i).get(url);
+      if (!expected)
+        return r.status == 404;
+      return r.status == 200 && r.header("ETag") == etag_of(expected->config_id);
+    };
+    if (!poll_until(served)) {
+      ADD_FAILURE() << replica_ids[i] << " never served "
+                    << (expected ? expected->config_id : "404") << " at " << url;
+      return;
+    }
+    if (expected)
+      expect_stored(replica(i), api, key, std::nullopt, *expected);
+    else
+      expect_absent(replica(i), api, key);
+  }
+
+  /// Sends many CDTP requests for `endpoint` at once and returns the replies;
+  /// checks that each replica answered some, so that neither one's view goes
+  /// unchecked.
+  std::vector<avro::config_response> pull_from_both(const std::string& endpoint,
+                                                    const std::string& app_version) {
+    constexpr size_t requests = 40;
+    auto before = requests_by_replica();
+    auto inbox = client_->new_inbox();
+    auto replies = client_->subscribe(inbox);
+    for (size_t i = 0; i < requests; ++i)
+      client_->publish(cdtp_request_subject(),
+                       avro::encode(make_config_request(endpoint, app_version)), inbox);
+    auto received = replies->take(requests, nats_wait);
+    EXPECT_EQ(received.size(), requests);
+    auto after = requests_by_replica();
+    for (const auto& id : replica_ids)
+      EXPECT_GT(after[id], before[id]) << id << " answered none of " << requests;
+    std::vector<avro::config_response> responses;
+    for (const auto& msg : received)
+      if (auto response = decode_config_response(msg.payload))
+        responses.push_back(std::move(*response));
+    return responses;
+  }
+
+  /// Checks that CDTP hands out `stored` for `endpoint`, from both replicas.
+  void expect_pulled(const std::string& endpoint, const std::string& app_version,
+                     const stored_config& stored) {
+    for (const auto& response : pull_from_both(endpoint, app_version))
+      expect_config_sent(response, stored.config_id, stored.config);
   }
 
   nats_server nats_;
@@ -95,6 +160,122 @@ TEST_F(e2e_nats_replicas, a_put_on_either_replica_publishes_one_event) {
     auto& other = replicas_[(i + 1) % replicas_.size()]->http();
     expect_stored(other, api, endpoint_key(endpoint, "av-1"), std::nullopt, stored);
   }
+}
+
+/// An endpoint's own configuration and an app version's default.
+const std::vector<config_key> both_kinds{endpoint_key("ep-1", "av-1"), default_key("av-1")};
+
+TEST_F(e2e_nats_replicas, a_write_on_one_replica_replaces_what_the_other_had_read) {
+  for (const auto& key : both_kinds) {
+    SCOPED_TRACE(key.url(api));
+    // B reads each version (first that there is none) before A replaces it.
+    wait_until_served(1, key, std::nullopt);
+    auto first = put_config(replica(0), api, key, R"({"v":1})");
+    wait_until_served(1, key, first);
+    auto second = put_config(replica(0), api, key, R"({"v":2})");
+    wait_until_served(1, key, second);
+    // And the other way round: A wrote the version B now replaces.
+    auto third = put_config(replica(1), api, key, R"({"v":3})");
+    wait_until_served(0, key, third);
+  }
+}
+
+TEST_F(e2e_nats_replicas, a_delete_on_one_replica_is_seen_by_the_other) {
+  for (const auto& key : both_kinds) {
+    SCOPED_TRACE(key.url(api));
+    auto stored = put_config(replica(0), api, key, "[1]");
+    wait_until_served(1, key, stored);
+    EXPECT_EQ(replica(0).del(key.url(api)).status, 204);
+    wait_until_served(1, key, std::nullopt);
+  }
+}
+
+TEST_F(e2e_nats_replicas, cdtp_on_either_replica_serves_a_write_made_on_the_other) {
+  // Written through A and pulled from both (so both may cache it), then
+  // replaced through B: once A's REST serves the new version, so must CDTP.
+  auto replace = [&](const config_key& key, const std::string& endpoint,
+                     const std::string& app_version) {
+    SCOPED_TRACE(key.url(api) + " pulled by " + endpoint);
+    auto before = put_config(replica(0), api, key, R"({"v":1})");
+    expect_pulled(endpoint, app_version, before);
+    auto after = put_config(replica(1), api, key, R"({"v":2})");
+    wait_until_served(0, key, after);
+    expect_pulled(endpoint, app_version, after);
+  };
+  replace(endpoint_key("ep-own", "av-1"), "ep-own", "av-1");
+  replace(default_key("av-2"), "ep-follower", "av-2");
+}
+
+TEST_F(e2e_nats_replicas, an_unregistered_endpoint_leaves_no_trace_on_either_replica) {
+  auto key = endpoint_key("ep-gone", "av-1");
+  auto gone = put_config(replica(0), api, key, R"({"v":1})");
+  auto kept = put_config(replica(1), api, endpoint_key("ep-kept", "av-1"), "[2]");
+  // A status record to purge, written by whichever replica takes the event.
+  client_->publish(config_applied_subject(),
+                   config_applied_payload("ep-gone", "av-1", gone.config_id, 200, "OK"));
+  client_->flush();
+  wait_for_status(replica(0), "ep-gone", gone.config_id, "CONFIRMED");
+  for (size_t i = 0; i < replicas_.size(); ++i)
+    wait_until_served(i, key, gone);
+  // Only one replica handles the event (queue group); both must forget.
+  client_->publish(endpoint_unregistered_subject(),
+                   endpoint_unregistered_payload("ep-gone", "av-1"));
+  client_->flush();
+  for (size_t i = 0; i < replicas_.size(); ++i) {
+    SCOPED_TRACE(replica_ids[i]);
+    wait_until_served(i, key, std::nullopt);
+    EXPECT_TRUE(get_statuses(replica(i), "endpointId=ep-gone").empty);
+    expect_stored(replica(i), api, endpoint_key("ep-kept", "av-1"), std::nullopt, kept);
+  }
+  for (const auto& response : pull_from_both("ep-gone", "av-1"))
+    expect_no_config(response, 404, "Not Found");
+}
+
+TEST_F(e2e_nats_replicas, changes_through_both_replicas_publish_one_event_each) {
+  // (subject, endpointId, configId, originatorReplicaId)
+  using published = std::tuple<std::string, std::string, std::string, std::string>;
+  config_events through_a(*client_, replica(0));
+  config_events through_b(*client_, replica(1));
+  std::vector<std::vector<published>> expected(replicas_.size());
+  std::vector<std::thread> writers;
+  // Both replicas write at once: endpoints of their own and one they share.
+  for (size_t i = 0; i < replicas_.size(); ++i)
+    writers.emplace_back([&, i] {
+      auto http = replicas_[i]->new_client();
+      for (int k = 0; k < 9; ++k) {
+        auto content = "{\"replica\":" + std::to_string(i) + ",\"k\":" + std::to_string(k) + "}";
+        for (const auto& endpoint :
+             {replica_ids[i] + "-ep-" + std::to_string(k % 3), std::string{"ep-shared"}}) {
+          auto stored = put_config(http, api, endpoint_key(endpoint, "av-1"), content);
+          expected[i].emplace_back(config_updated_subject(), endpoint, stored.config_id,
+                                   replica_ids[i]);
+        }
+      }
+    });
+  for (auto& w : writers)
+    w.join();
+  std::vector<published> want;
+  for (const auto& x : expected)
+    want.insert(want.end(), x.begin(), x.end());
+  // A named default through B: one event for each endpoint that follows it,
+  // here every endpoint written above (none has a night-mode of its own).
+  std::set<std::string> followers;
+  for (const auto& x : want)
+    followers.insert(std::get<1>(x));
+  auto fallback = put_config(replica(1), api, default_key("av-1"), "[0]", "night-mode");
+  for (const auto& endpoint : followers)
+    want.emplace_back(config_updated_subject("night-mode"), endpoint, fallback.config_id,
+                      replica_ids[1]);
+  // A's barrier follows all of A's events, B's barrier all of B's; both
+  // subscriptions see every event, so B's batch, taken last, holds them all.
+  through_a.next_batch();
+  std::vector<published> got;
+  for (const auto& e : through_b.next_batch())
+    got.emplace_back(e.subject, e.event.endpoint_id, e.event.config_id,
+                     e.event.originator_replica_id.value_or("<null>"));
+  std::sort(want.begin(), want.end());
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, want);
 }
 
 } // namespace

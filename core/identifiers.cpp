@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 
+#include <cctype>
 #include <charconv>
 
 namespace ecr {
@@ -39,6 +40,23 @@ caf::expected<std::string> percent_decode(std::string_view text,
       out.push_back(' ');
     } else {
       out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (auto c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[byte >> 4]);
+      out.push_back(hex[byte & 0xF]);
     }
   }
   return out;

@@ -17,6 +17,10 @@ inline constexpr size_t max_identifier_bytes = 256;
 caf::expected<std::string> percent_decode(std::string_view text,
                                           bool plus_is_space = false);
 
+/// Percent-encodes `text` for a URL component or a form field (RFC 3986):
+/// letters, digits and `-._~` stay, every other byte becomes `%XX`.
+std::string percent_encode(std::string_view text);
+
 /// Validates a percent-decoded path identifier (A3): 1 to 256 bytes and no
 /// control characters. `what` names the parameter in the error message.
 caf::error check_identifier(const std::string& value, std::string_view what);

@@ -1,6 +1,7 @@
 #include "core/keycloak.hpp"
 
 #include "core/error.hpp"
+#include "core/identifiers.hpp"
 #include "core/http_client.hpp"
 #include "core/log.hpp"
 
@@ -25,26 +26,6 @@ std::string openid_connect_url(std::string issuer, std::string_view endpoint) {
   while (!issuer.empty() && issuer.back() == '/')
     issuer.pop_back();
   return issuer + "/protocol/openid-connect/" + std::string{endpoint};
-}
-
-void append_percent_encoded(std::string_view text, std::string& out) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (auto c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[byte >> 4]);
-      out.push_back(hex[byte & 0xF]);
-    }
-  }
-}
-
-std::string percent_encoded(std::string_view text) {
-  std::string out;
-  append_percent_encoded(text, out);
-  return out;
 }
 
 std::string base64(std::string_view bytes) {
@@ -105,9 +86,9 @@ form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
   for (const auto& [name, value] : fields) {
     if (!out.empty())
       out.push_back('&');
-    append_percent_encoded(name, out);
+    out += percent_encode(name);
     out.push_back('=');
-    append_percent_encoded(value, out);
+    out += percent_encode(value);
   }
   return out;
 }
@@ -180,8 +161,8 @@ caf::expected<service_token>
 client_credentials_token(outbound_http_client& http, const std::string& issuer_url,
                          const std::string& client_id,
                          const std::string& client_secret) {
-  auto credentials = base64(percent_encoded(client_id) + ":"
-                            + percent_encoded(client_secret));
+  auto credentials = base64(percent_encode(client_id) + ":"
+                            + percent_encode(client_secret));
   auto response = http.post(openid_connect_url(issuer_url, "token"),
                             form_encode({{"grant_type", "client_credentials"}}),
                             form_type,

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "tests/support/process.hpp"
+#include "tests/support/python_stand_in.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <cstddef>
@@ -52,13 +52,12 @@ class keycloak_stand_in {
 public:
   /// Serves `realms` (more can be added by configuring them later).
   explicit keycloak_stand_in(const std::vector<std::string>& realms = {"kaa"});
-  ~keycloak_stand_in();
 
   keycloak_stand_in(const keycloak_stand_in&) = delete;
   keycloak_stand_in& operator=(const keycloak_stand_in&) = delete;
 
   uint16_t port() const noexcept {
-    return port_;
+    return server_->port();
   }
 
   /// `http://127.0.0.1:<port>`.
@@ -107,12 +106,9 @@ private:
   /// defaults, on first use.
   std::string realm_file(const std::string& realm, const std::string& name);
 
-  /// Replaces `path` atomically.
-  static void write(const std::string& path, const std::string& content);
-
   temp_dir dir_{"ecr-keycloak"};
-  std::unique_ptr<process> process_;
-  uint16_t port_ = 0;
+  /// Started once `dir_` holds the first realms.
+  std::unique_ptr<python_stand_in> server_;
 };
 
 } // namespace ecr::test

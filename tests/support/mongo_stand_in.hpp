@@ -1,10 +1,9 @@
 #pragma once
 
-#include "tests/support/process.hpp"
+#include "tests/support/python_stand_in.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <cstdint>
-#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -26,13 +25,12 @@ public:
   /// Serves on `port` (0: a free one). Throws `unavailable` without
   /// python3-mockupdb and std::runtime_error when the stand-in fails.
   explicit mongo_stand_in(uint16_t port = 0);
-  ~mongo_stand_in();
 
   mongo_stand_in(const mongo_stand_in&) = delete;
   mongo_stand_in& operator=(const mongo_stand_in&) = delete;
 
   uint16_t port() const noexcept {
-    return port_;
+    return server_.port();
   }
 
   /// A connection string with a short socket timeout, so that a command the
@@ -47,8 +45,7 @@ public:
 
 private:
   temp_dir dir_{"ecr-mongo"};
-  std::unique_ptr<process> process_;
-  uint16_t port_ = 0;
+  python_stand_in server_;
 };
 
 } // namespace ecr::test

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -68,6 +69,23 @@ std::string read_file(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path, std::ios::binary);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+void replace_file(const std::string& path, const std::string& content) {
+  auto temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << content;
+  }
+  std::filesystem::rename(temporary, path);
 }
 
 process::process(const process_options& options) : log_path_(options.log_path) {
@@ -154,6 +172,14 @@ void process::terminate() {
 
 void process::kill() {
   signal(SIGKILL);
+}
+
+void process::stop(std::chrono::milliseconds grace) {
+  terminate();
+  if (!wait_exit(grace)) {
+    kill();
+    wait_exit(grace);
+  }
 }
 
 std::optional<exit_status> process::wait_exit(std::chrono::milliseconds timeout) {

@@ -69,6 +69,11 @@ public:
   /// Sends `sig` unless the child is already reaped.
   void signal(int sig);
 
+  /// SIGTERM, then SIGKILL when the child is still running after `grace`,
+  /// each followed by up to `grace` of waiting for it to be reaped. Does
+  /// nothing to a child already reaped.
+  void stop(std::chrono::milliseconds grace);
+
   /// Waits for the child to end; empty when it is still running after
   /// `timeout`. Once reaped, keeps returning the same status.
   std::optional<exit_status> wait_exit(std::chrono::milliseconds timeout);
@@ -83,5 +88,12 @@ private:
 
 /// Reads a whole file; empty when it does not exist.
 std::string read_file(const std::string& path);
+
+/// The lines of a file, without their ends; none when it does not exist.
+std::vector<std::string> read_lines(const std::string& path);
+
+/// Writes `content` beside `path`, then renames it into place: a server
+/// that re-reads the file on every request never sees half of it.
+void replace_file(const std::string& path, const std::string& content);
 
 } // namespace ecr::test

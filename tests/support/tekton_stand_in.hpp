@@ -1,6 +1,6 @@
 #pragma once
 
-#include "tests/support/process.hpp"
+#include "tests/support/python_stand_in.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <cstdint>
@@ -9,10 +9,6 @@
 #include <vector>
 
 namespace ecr::test {
-
-/// A loopback port that nothing listens on right now, for a server the test
-/// starts later.
-uint16_t free_loopback_port();
 
 /// Tekton's REST API as a small Python server (tekton_stand_in.py) on
 /// 127.0.0.1. What it serves is re-read on every request, so a test changes
@@ -24,13 +20,12 @@ public:
   /// (0: a free one); with `status` set, answers every request with it.
   explicit tekton_stand_in(const std::string& app_configs, uint16_t port = 0,
                            int status = 0);
-  ~tekton_stand_in();
 
   tekton_stand_in(const tekton_stand_in&) = delete;
   tekton_stand_in& operator=(const tekton_stand_in&) = delete;
 
   uint16_t port() const noexcept {
-    return port_;
+    return server_->port();
   }
 
   /// `http://127.0.0.1:<port>`.
@@ -52,12 +47,9 @@ public:
   void stop();
 
 private:
-  /// Replaces `name` in the served directory atomically.
-  void write(const std::string& name, const std::string& content);
-
   temp_dir dir_{"ecr-tekton"};
-  std::unique_ptr<process> process_;
-  uint16_t port_ = 0;
+  /// Started once `dir_` holds what it serves.
+  std::unique_ptr<python_stand_in> server_;
 };
 
 } // namespace ecr::test

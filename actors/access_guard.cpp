@@ -9,7 +9,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
-#include <limits>
+#include <optional>
 
 namespace ecr {
 
@@ -50,14 +50,6 @@ void bound(Map& cache, size_t max) {
 
 } // namespace
 
-caf::error validate(const access_checker_config& cfg) {
-  if (cfg.issuer.empty() || !cfg.fetch_keys || !cfg.decide || !cfg.now_s)
-    return make_error(ec::invalid_configuration,
-                      "access checker needs an issuer, a key source, a "
-                      "decision source and a clock");
-  return {};
-}
-
 access_checker::access_checker(access_checker_config cfg)
   : cfg_(std::move(cfg)) {
   // nop
@@ -85,42 +77,58 @@ access_checker::authenticate(const std::string& token,
   jwt_policy policy;
   policy.issuer = cfg_.issuer;
   policy.now_s = now;
-  if (auto known = tokens_.find(digest); known != tokens_.end()) {
-    // Verified before; only its dates can have turned since.
-    const auto& claims = known->second.claims;
-    if (claims.expires_at + policy.leeway_s >= now)
-      return claims;
-    tokens_.erase(known);
-    return unauthenticated("invalid bearer token: expired");
+  {
+    std::lock_guard guard{mutex_};
+    if (auto known = tokens_.find(digest); known != tokens_.end()) {
+      // Verified before; only its dates can have turned since.
+      const auto& claims = known->second.claims;
+      if (claims.expires_at + policy.leeway_s >= now)
+        return claims;
+      tokens_.erase(known);
+      return unauthenticated("invalid bearer token: expired");
+    }
   }
   auto header = peek_jwt(token);
   if (!header)
     return header.error();
-  if (!have_keys_ || (!header->key_id.empty() && !keys_.contains(header->key_id)
-                      && now - last_fetch_s_ >= cfg_.refetch_interval_s))
-    if (auto err = refresh_keys(now); err && !have_keys_)
-      return err;
-  auto claims = verify_jwt(token, keys_, policy);
+  auto keys = keys_for(header->key_id, now);
+  if (!keys)
+    return keys.error();
+  auto claims = verify_jwt(token, *keys, policy);
   if (!claims)
     return claims.error();
+  std::lock_guard guard{mutex_};
   bound(tokens_, cfg_.max_cached);
   tokens_.emplace(digest, verified_token{*claims});
   return claims;
 }
 
-caf::error access_checker::refresh_keys(int64_t now) {
-  last_fetch_s_ = now;
-  auto keys = cfg_.fetch_keys();
-  if (!keys) {
-    ECR_WARN("access: cannot fetch the issuer's keys: {}",
-             error_message(keys.error()));
-    return make_error(ec::unavailable,
-                      "the token issuer's keys cannot be fetched: "
-                        + error_message(keys.error()));
+caf::expected<jwk_set> access_checker::keys_for(const std::string& key_id,
+                                                int64_t now) {
+  {
+    std::lock_guard guard{mutex_};
+    auto unknown = !key_id.empty() && !keys_.contains(key_id);
+    auto due = !have_keys_
+               || (unknown && now - last_fetch_s_ >= cfg_.refetch_interval_s);
+    if (!due)
+      return keys_;
+    // Claimed under the lock: other guards keep the old keys meanwhile.
+    last_fetch_s_ = now;
   }
-  keys_ = std::move(*keys);
-  have_keys_ = true;
-  return {};
+  auto fetched = cfg_.fetch_keys();
+  std::lock_guard guard{mutex_};
+  if (fetched) {
+    keys_ = std::move(*fetched);
+    have_keys_ = true;
+  } else {
+    ECR_WARN("access: cannot fetch the issuer's keys: {}",
+             error_message(fetched.error()));
+    if (!have_keys_)
+      return make_error(ec::unavailable,
+                        "the token issuer's keys cannot be fetched: "
+                          + error_message(fetched.error()));
+  }
+  return keys_;
 }
 
 caf::error access_checker::authorize(const std::string& token,
@@ -129,21 +137,30 @@ caf::error access_checker::authorize(const std::string& token,
                                      const std::string& permission) {
   auto now = cfg_.now_s();
   auto key = digest + ' ' + permission;
-  auto cached = decisions_.find(key);
-  if (cached == decisions_.end() || cached->second.expires_s <= now) {
-    auto allowed = cfg_.decide(token, permission);
-    if (!allowed) {
-      if (error_code(allowed.error()) == ec::unauthenticated)
-        return allowed.error();
+  std::optional<bool> allowed;
+  {
+    std::lock_guard guard{mutex_};
+    auto cached = decisions_.find(key);
+    if (cached != decisions_.end() && cached->second.expires_s > now)
+      allowed = cached->second.allowed;
+  }
+  if (!allowed) {
+    // Asked without the lock: other callers go on meanwhile.
+    auto decided = cfg_.decide(token, permission);
+    if (!decided) {
+      if (error_code(decided.error()) == ec::unauthenticated)
+        return decided.error();
       return make_error(ec::unavailable,
                         "the authorization server cannot decide: "
-                          + error_message(allowed.error()));
+                          + error_message(decided.error()));
     }
+    allowed = *decided;
+    std::lock_guard guard{mutex_};
     bound(decisions_, cfg_.max_cached);
     auto expires = std::min(now + cfg_.decision_ttl_s, claims.expires_at);
-    cached = decisions_.insert_or_assign(key, decision{*allowed, expires}).first;
+    decisions_.insert_or_assign(key, decision{*allowed, expires});
   }
-  if (!cached->second.allowed)
+  if (!*allowed)
     return make_error(ec::forbidden, "not permitted: " + permission);
   return {};
 }
@@ -157,13 +174,8 @@ caf::error validate(const access_guard_config& cfg) {
   return {};
 }
 
-access_guard_actor::behavior_type
-access_guard(access_guard_actor::stateful_pointer<access_guard_state> self,
-             access_guard_config cfg) {
-  if (auto err = validate(cfg)) {
-    self->quit(err);
-    return access_guard_actor::behavior_type::make_empty_behavior();
-  }
+std::shared_ptr<access_checker>
+make_access_checker(const access_guard_config& cfg) {
   access_checker_config checker;
   checker.issuer = cfg.issuer_public_url;
   checker.tenant_id = cfg.tenant_id;
@@ -181,7 +193,13 @@ access_guard(access_guard_actor::stateful_pointer<access_guard_state> self,
              std::chrono::system_clock::now().time_since_epoch())
       .count();
   };
-  self->state.checker = std::make_unique<access_checker>(std::move(checker));
+  return std::make_shared<access_checker>(std::move(checker));
+}
+
+access_guard_actor::behavior_type
+access_guard(access_guard_actor::stateful_pointer<access_guard_state> self,
+             std::shared_ptr<access_checker> checker) {
+  self->state.checker = std::move(checker);
   return {
     [self](atom::check, const access_request& request)
       -> caf::result<access_grant> {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -37,14 +38,13 @@ struct access_checker_config {
   size_t max_cached = 10000;
 };
 
-caf::error validate(const access_checker_config& cfg);
-
 /// Authentication and authorization of one caller (A20, spec 9.2): the
 /// bearer token is verified against the issuer's keys (fetched on first use
 /// and again for an unknown `kid`, at most once per `refetch_interval_s`),
 /// then each permission is asked of the issuer unless a recent decision for
 /// the same token is at hand. Tokens and decisions are cached under the
-/// token's SHA-256, never the token. Not thread-safe: one per actor.
+/// token's SHA-256, never the token. Thread-safe, so that the guards share
+/// one: calls to the issuer run outside its lock.
 class access_checker {
 public:
   explicit access_checker(access_checker_config cfg);
@@ -63,12 +63,15 @@ private:
 
   caf::expected<jwt_claims> authenticate(const std::string& token,
                                          const std::string& digest);
-  caf::error refresh_keys(int64_t now);
+  /// The keys to verify a token naming `key_id` with, fetched first when
+  /// due.
+  caf::expected<jwk_set> keys_for(const std::string& key_id, int64_t now);
   caf::error authorize(const std::string& token, const std::string& digest,
                        const jwt_claims& claims,
                        const std::string& permission);
 
-  access_checker_config cfg_;
+  const access_checker_config cfg_;
+  std::mutex mutex_;
   jwk_set keys_;
   bool have_keys_ = false;
   int64_t last_fetch_s_ = 0;
@@ -90,20 +93,25 @@ struct access_guard_config {
 
 caf::error validate(const access_guard_config& cfg);
 
+/// The checker the guards share: keys and decisions from Keycloak.
+std::shared_ptr<access_checker>
+make_access_checker(const access_guard_config& cfg);
+
 struct access_guard_state {
   // Not an aggregate: CAF 0.17 would try to build it from `self` (C++20
   // parenthesized aggregate init).
   access_guard_state() = default;
 
-  std::unique_ptr<access_checker> checker;
+  std::shared_ptr<access_checker> checker;
 
   static inline const char* name = "access-guard";
 };
 
 /// Must be spawned `caf::detached`: fetching keys and asking decisions block
-/// on HTTP.
+/// on HTTP. Several guards share one checker, so each token's decisions are
+/// asked once.
 access_guard_actor::behavior_type
 access_guard(access_guard_actor::stateful_pointer<access_guard_state> self,
-             access_guard_config cfg);
+             std::shared_ptr<access_checker> checker);
 
 } // namespace ecr

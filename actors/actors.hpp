@@ -185,6 +185,14 @@ using event_publisher_actor = caf::typed_actor<
 using access_guard_actor = caf::typed_actor<
   caf::replies_to<atom::check, access_request>::with<access_grant>>;
 
+/// The TOKEN REFRESHER: keeps ECR's own client-credentials token fresh for
+/// outbound calls (spec 9.3).
+using token_refresher_actor = caf::typed_actor<
+  // Whether a token is in force (readiness detail).
+  caf::replies_to<atom::ping>::with<component_health>,
+  // Time to ask for a new token.
+  caf::reacts_to<atom::internal, atom::reload>>;
+
 /// The FILTER RESOLVER: asks EPR over 20/EFMP which endpoints match a
 /// filter (A15).
 using filter_resolver_actor = caf::typed_actor<

@@ -1,5 +1,6 @@
 #include "actors/app_settings_refresher.hpp"
 
+#include "actors/token_refresher.hpp"
 #include "core/error.hpp"
 #include "core/http_client.hpp"
 #include "core/log.hpp"
@@ -126,7 +127,12 @@ tekton_fetcher(tekton_fetcher_actor::pointer self, tekton_fetcher_config cfg) {
   }
   return {
     [cfg](atom::get) -> caf::result<app_catalog> {
-      auto catalog = fetch_tekton_app_configs(*cfg.http, cfg.url, cfg.instance);
+      std::vector<std::string> headers;
+      if (cfg.credentials)
+        if (auto authorization = cfg.credentials->authorization_header())
+          headers.push_back(std::move(*authorization));
+      auto catalog = fetch_tekton_app_configs(*cfg.http, cfg.url, cfg.instance,
+                                              std::move(headers));
       if (!catalog)
         return catalog.error();
       return std::move(*catalog);

@@ -10,6 +10,7 @@
 namespace ecr {
 
 class live_app_catalog;
+class service_credentials;
 class nats_client;
 class outbound_http_client;
 class service_metrics;
@@ -20,6 +21,8 @@ struct tekton_fetcher_config {
   std::string url;
   /// The service instance whose settings are asked for.
   std::string instance;
+  /// ECR's own token, sent when security is on (spec 9.3); may be null.
+  std::shared_ptr<const service_credentials> credentials;
 };
 
 caf::error validate(const tekton_fetcher_config& cfg);

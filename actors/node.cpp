@@ -57,6 +57,27 @@ void ping(node_pointer self, const Handle& target, const char* name,
           });
 }
 
+/// Asks for the health of a component, handing the answer on.
+using health_probe
+  = std::function<void(std::function<void(component_health)> next)>;
+
+/// Runs `probes` one after another from `index`, appending each answer to
+/// `parts`, then delivers them all.
+void probe_all(std::shared_ptr<std::vector<health_probe>> probes, size_t index,
+               std::vector<component_health> parts,
+               caf::typed_response_promise<std::vector<component_health>>
+                 promise) {
+  if (index == probes->size()) {
+    promise.deliver(std::move(parts));
+    return;
+  }
+  (*probes)[index]([probes, index, parts = std::move(parts),
+                    promise](component_health health) mutable {
+    parts.push_back(std::move(health));
+    probe_all(probes, index + 1, std::move(parts), promise);
+  });
+}
+
 /// NATS readiness; "disabled" counts as up when the node runs without it.
 component_health messaging_health(const node_state& st) {
   if (!st.nats)
@@ -156,10 +177,14 @@ node_actor::behavior_type node(node_pointer self,
                              cfg->replica_id, cfg->filter_timeout,
                              cfg->messaging.max_payload_bytes, cfg->metrics});
   }
-  if (cfg->security)
+  if (cfg->service_token)
+    st.token_refresher = self->spawn<caf::detached>(token_refresher,
+                                                    *cfg->service_token);
+  if (cfg->security) {
+    auto checker = make_access_checker(*cfg->security);
     for (int i = 0; i < 2; ++i)
-      st.guards.push_back(
-        self->spawn<caf::detached>(access_guard, *cfg->security));
+      st.guards.push_back(self->spawn<caf::detached>(access_guard, checker));
+  }
   st.gateway = self->spawn(gateway_bridge);
   for (const auto& component :
        std::vector<caf::actor_addr>{st.writer.address(), st.recorder.address(),
@@ -172,6 +197,8 @@ node_actor::behavior_type node(node_pointer self,
     self->monitor(reader);
   for (const auto& guard : st.guards)
     self->monitor(guard);
+  if (st.token_refresher)
+    self->monitor(st.token_refresher);
   if (st.nats) {
     self->monitor(st.events);
     self->monitor(st.inbound);
@@ -196,6 +223,8 @@ node_actor::behavior_type node(node_pointer self,
     self->send_exit(st.gateway, msg.reason);
     for (const auto& guard : st.guards)
       self->send_exit(guard, msg.reason);
+    if (st.token_refresher)
+      self->send_exit(st.token_refresher, msg.reason);
     if (st.filters)
       self->send_exit(st.filters, msg.reason);
     if (st.inbound)
@@ -217,25 +246,24 @@ node_actor::behavior_type node(node_pointer self,
   });
   return {
     [self](atom::status) -> caf::result<std::vector<component_health>> {
+      const auto& st = self->state;
+      auto probes = std::make_shared<std::vector<health_probe>>();
+      auto add = [&](const auto& target, const char* name) {
+        probes->push_back([self, target, name](auto next) {
+          ping(self, target, name, std::move(next));
+        });
+      };
+      add(st.readers.front(), "storage");
+      probes->push_back([self](auto next) { next(messaging_health(self->state)); });
+      add(st.license, "license");
+      if (st.app_settings)
+        add(st.app_settings, "tekton");
+      // Without its own token ECR cannot call out (Tekton, Tenant Manager).
+      if (st.token_refresher)
+        add(st.token_refresher, "service-token");
       auto promise
         = self->make_response_promise<std::vector<component_health>>();
-      ping(self, self->state.readers.front(), "storage",
-           [self, promise](component_health storage) mutable {
-             ping(self, self->state.license, "license",
-                  [self, promise, storage](component_health license) mutable {
-                    std::vector<component_health> parts{
-                      storage, messaging_health(self->state), license};
-                    if (!self->state.app_settings) {
-                      promise.deliver(std::move(parts));
-                      return;
-                    }
-                    ping(self, self->state.app_settings, "tekton",
-                         [promise, parts](component_health tekton) mutable {
-                           parts.push_back(std::move(tekton));
-                           promise.deliver(std::move(parts));
-                         });
-                  });
-           });
+      probe_all(std::move(probes), 0, {}, promise);
       return promise;
     },
     [self](atom::components)
@@ -334,17 +362,32 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
       ECR_WARN("kaa.applications is ignored: the application settings come "
                "from Tekton");
     tekton_config tekton;
-    tekton.fetcher = {outbound, cfg.tekton.url, cfg.service.instance_name};
+    tekton.fetcher = {outbound, cfg.tekton.url, cfg.service.instance_name,
+                      nullptr};
     tekton.provider = cfg.tekton.instance_name;
     tekton.retry_max = std::chrono::milliseconds{cfg.tekton.retry_max_ms};
     tekton.retry_min = std::min(tekton.retry_min, tekton.retry_max);
     result->tekton = std::move(tekton);
   }
-  if (cfg.security.enabled)
+  if (cfg.security.enabled && !cfg.security.client_secret.empty()) {
+    token_refresher_config token;
+    token.http = outbound;
+    token.issuer_url = cfg.security.issuer_private_url;
+    token.client_id = cfg.security.client_id;
+    token.client_secret = cfg.security.client_secret;
+    token.credentials = std::make_shared<service_credentials>();
+    if (result->tekton)
+      result->tekton->fetcher.credentials = token.credentials;
+    result->service_token = std::move(token);
+  }
+  if (cfg.security.enabled) {
     result->security = access_guard_config{
       outbound, cfg.security.issuer_public_url, cfg.security.issuer_private_url,
       cfg.security.client_id, cfg.service.default_tenant,
       cfg.security.decision_cache_seconds};
+    if (auto err = validate(*result->security))
+      return err;
+  }
   result->license.path = cfg.license.cert_path;
   result->license.password = cfg.license.cert_password;
   result->license.enforce = cfg.license.enforce;

@@ -5,6 +5,7 @@
 #include "actors/app_settings_refresher.hpp"
 #include "actors/license_checker.hpp"
 #include "actors/system_config_manager.hpp"
+#include "actors/token_refresher.hpp"
 #include "core/settings.hpp"
 #include "messaging/inbound.hpp"
 #include "storage/store.hpp"
@@ -47,6 +48,8 @@ struct node_config {
   std::optional<tekton_config> tekton;
   /// Set when REST callers must be authenticated and authorized (A20).
   std::optional<access_guard_config> security;
+  /// Set when ECR has client credentials: its own token for outbound calls.
+  std::optional<token_refresher_config> service_token;
 };
 
 caf::error validate(const node_config& cfg);
@@ -70,6 +73,7 @@ struct node_state {
   license_checker_actor license;
   /// Only while security is on; each blocks on HTTP, so there are two.
   std::vector<access_guard_actor> guards;
+  token_refresher_actor token_refresher;
   gateway_actor gateway;
   std::shared_ptr<nats_client> nats;
   /// Set once shutdown began, so components going down are expected.

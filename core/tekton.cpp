@@ -9,7 +9,6 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <cctype>
 #include <map>
 #include <utility>
 #include <vector>
@@ -168,20 +167,10 @@ std::string tekton_app_configs_url(std::string_view base_url,
   std::string url{base_url};
   while (!url.empty() && url.back() == '/')
     url.pop_back();
-  url += "/api/v1/app-configs?serviceInstanceName=";
-  // Instance names are [a-zA-Z0-9_-]; escape anything else all the same.
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (auto c : instance) {
-    auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-      url.push_back(c);
-    } else {
-      url.push_back('%');
-      url.push_back(hex[byte >> 4]);
-      url.push_back(hex[byte & 0xF]);
-    }
-  }
-  return url;
+  // A query string is form-encoded. Instance names are [a-zA-Z0-9_-], but
+  // anything else is escaped all the same.
+  return url + "/api/v1/app-configs?"
+         + "serviceInstanceName=" + percent_encode(instance);
 }
 
 caf::expected<app_catalog> parse_tekton_app_configs(std::string_view json) {
@@ -229,11 +218,12 @@ caf::expected<app_catalog> parse_tekton_app_configs(std::string_view json) {
   return catalog;
 }
 
-caf::expected<app_catalog> fetch_tekton_app_configs(outbound_http_client& http,
-                                                    std::string_view base_url,
-                                                    std::string_view instance) {
-  auto response = http.get(tekton_app_configs_url(base_url, instance),
-                           {"Accept: application/json"});
+caf::expected<app_catalog>
+fetch_tekton_app_configs(outbound_http_client& http, std::string_view base_url,
+                         std::string_view instance,
+                         std::vector<std::string> headers) {
+  headers.emplace_back("Accept: application/json");
+  auto response = http.get(tekton_app_configs_url(base_url, instance), headers);
   if (!response)
     return response.error();
   if (response->status != 200)

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ecr {
 
@@ -30,10 +31,12 @@ std::string tekton_app_configs_url(std::string_view base_url,
 /// configuration.schema: ...`): half a catalog is worse than the old one.
 caf::expected<app_catalog> parse_tekton_app_configs(std::string_view json);
 
-/// GETs and parses the settings of `instance` from Tekton at `base_url`. A
-/// non-200 answer is `ec::upstream_failure` (`ec::unavailable` for 503).
-caf::expected<app_catalog> fetch_tekton_app_configs(outbound_http_client& http,
-                                                    std::string_view base_url,
-                                                    std::string_view instance);
+/// GETs and parses the settings of `instance` from Tekton at `base_url`,
+/// sending `headers` too (the service token). A non-200 answer is
+/// `ec::upstream_failure` (`ec::unavailable` for 503).
+caf::expected<app_catalog>
+fetch_tekton_app_configs(outbound_http_client& http, std::string_view base_url,
+                         std::string_view instance,
+                         std::vector<std::string> headers = {});
 
 } // namespace ecr

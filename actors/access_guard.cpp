@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/http_client.hpp"
+#include "core/iamcore.hpp"
 #include "core/ids.hpp"
 #include "core/keycloak.hpp"
 #include "core/log.hpp"
@@ -50,13 +51,17 @@ void bound(Map& cache, size_t max) {
 
 } // namespace
 
-access_checker::access_checker(access_checker_config cfg)
+access_checker::~access_checker() {
+  // nop
+}
+
+keycloak_checker::keycloak_checker(access_checker_config cfg)
   : cfg_(std::move(cfg)) {
   // nop
 }
 
 caf::expected<access_grant>
-access_checker::check(const access_request& request) {
+keycloak_checker::check(const access_request& request) {
   auto token = bearer_token(request.credential);
   if (!token)
     return token.error();
@@ -71,7 +76,7 @@ access_checker::check(const access_request& request) {
 }
 
 caf::expected<jwt_claims>
-access_checker::authenticate(const std::string& token,
+keycloak_checker::authenticate(const std::string& token,
                              const std::string& digest) {
   auto now = cfg_.now_s();
   jwt_policy policy;
@@ -103,7 +108,7 @@ access_checker::authenticate(const std::string& token,
   return claims;
 }
 
-caf::expected<jwk_set> access_checker::keys_for(const std::string& key_id,
+caf::expected<jwk_set> keycloak_checker::keys_for(const std::string& key_id,
                                                 int64_t now) {
   {
     std::lock_guard guard{mutex_};
@@ -131,7 +136,7 @@ caf::expected<jwk_set> access_checker::keys_for(const std::string& key_id,
   return keys_;
 }
 
-caf::error access_checker::authorize(const std::string& token,
+caf::error keycloak_checker::authorize(const std::string& token,
                                      const std::string& digest,
                                      const jwt_claims& claims,
                                      const std::string& permission) {
@@ -165,17 +170,127 @@ caf::error access_checker::authorize(const std::string& token,
   return {};
 }
 
+iamcore_checker::iamcore_checker(iamcore_checker_config cfg)
+  : cfg_(std::move(cfg)) {
+  // nop
+}
+
+caf::expected<access_grant>
+iamcore_checker::check(const access_request& request) {
+  auto credential = pick_iamcore_credential(request.credential,
+                                            request.api_key);
+  if (!credential)
+    return credential.error();
+  auto digest = sha256_hex(credential->header_name + '\n' + credential->value);
+  auto now = cfg_.now_s();
+  auto caller = principal(*credential, digest, now);
+  if (!caller)
+    return caller.error();
+  for (const auto& permission : request.permissions) {
+    // `<type>-<id>#<action>`, as spec 9.1 names resources.
+    auto hash = permission.find('#');
+    auto dash = permission.find('-');
+    if (hash == std::string::npos || dash == std::string::npos || dash > hash)
+      return make_error(ec::invalid_argument,
+                        "no iamcore resource for " + permission);
+    auto action = permission.substr(hash + 1);
+    auto resource = resource_irn(caller->account, cfg_.application,
+                                 caller->tenant, permission.substr(0, dash),
+                                 permission.substr(dash + 1, hash - dash - 1));
+    if (!resource)
+      return resource.error();
+    auto key = digest + ' ' + action + ' ' + *resource;
+    std::optional<bool> allowed;
+    {
+      std::lock_guard guard{mutex_};
+      if (auto i = decisions_.find(key);
+          i != decisions_.end() && i->second.expires_s > now)
+        allowed = i->second.value;
+    }
+    if (!allowed) {
+      auto decided = cfg_.evaluate(*credential, action, *resource);
+      if (!decided)
+        return decided.error();
+      allowed = *decided;
+      std::lock_guard guard{mutex_};
+      bound(decisions_, cfg_.max_cached);
+      decisions_.insert_or_assign(key, expiring<bool>{*allowed,
+                                                      now + cfg_.decision_ttl_s});
+    }
+    if (!*allowed)
+      return make_error(ec::forbidden, "not permitted: " + action + " on "
+                                         + *resource);
+  }
+  return access_grant{to_string(*caller), caller->tenant.empty()
+                                            ? cfg_.tenant_id
+                                            : caller->tenant};
+}
+
+caf::expected<irn>
+iamcore_checker::principal(const iamcore_credential& credential,
+                           const std::string& digest, int64_t now) {
+  {
+    std::lock_guard guard{mutex_};
+    if (auto i = principals_.find(digest);
+        i != principals_.end() && i->second.expires_s > now)
+      return i->second.value;
+  }
+  auto found = cfg_.principal_of(credential);
+  if (!found)
+    return found.error();
+  std::lock_guard guard{mutex_};
+  bound(principals_, cfg_.max_cached);
+  principals_.insert_or_assign(digest, expiring<irn>{*found,
+                                                     now + cfg_.principal_ttl_s});
+  return found;
+}
+
 caf::error validate(const access_guard_config& cfg) {
-  if (!cfg.http || cfg.issuer_public_url.empty()
-      || cfg.issuer_private_url.empty() || cfg.client_id.empty())
+  if (!cfg.http)
     return make_error(ec::invalid_configuration,
-                      "access guard needs an HTTP client, the issuer URLs "
-                      "and a client id");
+                      "access guard needs an HTTP client");
+  if (cfg.iamcore)
+    return cfg.iamcore->url.empty() || cfg.iamcore->application.empty()
+             ? make_error(ec::invalid_configuration,
+                          "access guard needs iamcore's URL and application")
+             : caf::error{};
+  if (cfg.issuer_public_url.empty() || cfg.issuer_private_url.empty()
+      || cfg.client_id.empty())
+    return make_error(ec::invalid_configuration,
+                      "access guard needs the issuer URLs and a client id");
   return {};
 }
 
+namespace {
+
+int64_t seconds_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+} // namespace
+
 std::shared_ptr<access_checker>
 make_access_checker(const access_guard_config& cfg) {
+  if (cfg.iamcore) {
+    iamcore_checker_config checker;
+    checker.application = cfg.iamcore->application;
+    checker.tenant_id = cfg.tenant_id;
+    checker.decision_ttl_s = cfg.decision_ttl_s;
+    checker.principal_of = [http = cfg.http, url = cfg.iamcore->url](
+                             const iamcore_credential& credential) {
+      return authenticate_principal(*http, url, credential);
+    };
+    checker.evaluate = [http = cfg.http, url = cfg.iamcore->url](
+                         const iamcore_credential& credential,
+                         const std::string& action,
+                         const std::string& resource) {
+      return ecr::evaluate(*http, url, credential, action, {resource});
+    };
+    checker.now_s = seconds_now;
+    return std::make_shared<iamcore_checker>(std::move(checker));
+  }
   access_checker_config checker;
   checker.issuer = cfg.issuer_public_url;
   checker.tenant_id = cfg.tenant_id;
@@ -188,12 +303,8 @@ make_access_checker(const access_guard_config& cfg) {
                                               const std::string& permission) {
     return uma_decision(*http, issuer, audience, token, permission);
   };
-  checker.now_s = [] {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-  };
-  return std::make_shared<access_checker>(std::move(checker));
+  checker.now_s = seconds_now;
+  return std::make_shared<keycloak_checker>(std::move(checker));
 }
 
 access_guard_actor::behavior_type

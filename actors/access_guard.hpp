@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "core/iamcore.hpp"
 #include "core/jwt.hpp"
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -15,7 +17,17 @@ namespace ecr {
 
 class outbound_http_client;
 
-/// How an access checker reaches the issuer; functions, so that tests can
+/// Decides whether a REST caller is who it claims and may do what the route
+/// needs (A20). Implementations are thread-safe: the guards share one.
+class access_checker {
+public:
+  virtual ~access_checker();
+
+  virtual caf::expected<access_grant> check(const access_request& request)
+    = 0;
+};
+
+/// How the Keycloak checker reaches the issuer; functions, so that tests can
 /// stand in for Keycloak.
 struct access_checker_config {
   /// The `iss` every token must carry.
@@ -43,13 +55,13 @@ struct access_checker_config {
 /// and again for an unknown `kid`, at most once per `refetch_interval_s`),
 /// then each permission is asked of the issuer unless a recent decision for
 /// the same token is at hand. Tokens and decisions are cached under the
-/// token's SHA-256, never the token. Thread-safe, so that the guards share
-/// one: calls to the issuer run outside its lock.
-class access_checker {
+/// token's SHA-256, never the token. Calls to the issuer run outside its
+/// lock.
+class keycloak_checker final : public access_checker {
 public:
-  explicit access_checker(access_checker_config cfg);
+  explicit keycloak_checker(access_checker_config cfg);
 
-  caf::expected<access_grant> check(const access_request& request);
+  caf::expected<access_grant> check(const access_request& request) override;
 
 private:
   struct verified_token {
@@ -79,6 +91,53 @@ private:
   std::unordered_map<std::string, decision> decisions_;
 };
 
+/// How the iamcore checker reaches iamcore; functions, so that tests can
+/// stand in for it.
+struct iamcore_checker_config {
+  /// The IRN application of Kaa's resources (`KAA_SECURITY_IAMCORE_APPLICATION`).
+  std::string application;
+  /// Used when a principal's IRN names no tenant.
+  std::string tenant_id;
+  std::function<caf::expected<irn>(const iamcore_credential&)> principal_of;
+  /// Whether the caller may do `action` on `resource_irn`.
+  std::function<caf::expected<bool>(const iamcore_credential&,
+                                    const std::string& action,
+                                    const std::string& resource_irn)>
+    evaluate;
+  std::function<int64_t()> now_s;
+  int64_t principal_ttl_s = 60;
+  int64_t decision_ttl_s = 30;
+  size_t max_cached = 10000;
+};
+
+/// Authentication and authorization by iamcore (see docs): the caller's
+/// bearer token or API key is forwarded to iamcore for its principal, and
+/// each permission `<type>-<id>#<action>` is evaluated on the resource
+/// `irn:<account>:<application>:<tenant>::<type>/<id>`, account and tenant
+/// from the principal. Principals and decisions are cached briefly under
+/// the credential's SHA-256; iamcore out of reach is 503, never allow.
+class iamcore_checker final : public access_checker {
+public:
+  explicit iamcore_checker(iamcore_checker_config cfg);
+
+  caf::expected<access_grant> check(const access_request& request) override;
+
+private:
+  caf::expected<irn> principal(const iamcore_credential& credential,
+                               const std::string& digest, int64_t now);
+
+  template <class T>
+  struct expiring {
+    T value;
+    int64_t expires_s = 0;
+  };
+
+  const iamcore_checker_config cfg_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, expiring<irn>> principals_;
+  std::unordered_map<std::string, expiring<bool>> decisions_;
+};
+
 struct access_guard_config {
   std::shared_ptr<outbound_http_client> http;
   /// The `iss` of tokens (`KAA_SECURITY_ISSUER_PUBLIC_URL`).
@@ -89,11 +148,17 @@ struct access_guard_config {
   std::string client_id;
   std::string tenant_id;
   int64_t decision_ttl_s = 30;
+  /// Set when iamcore decides instead of Keycloak.
+  struct iamcore_settings {
+    std::string url;
+    std::string application;
+  };
+  std::optional<iamcore_settings> iamcore;
 };
 
 caf::error validate(const access_guard_config& cfg);
 
-/// The checker the guards share: keys and decisions from Keycloak.
+/// The checker the guards share: Keycloak's, or iamcore's when configured.
 std::shared_ptr<access_checker>
 make_access_checker(const access_guard_config& cfg);
 

@@ -369,7 +369,13 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
     tekton.retry_min = std::min(tekton.retry_min, tekton.retry_max);
     result->tekton = std::move(tekton);
   }
-  if (cfg.security.enabled && !cfg.security.client_secret.empty()) {
+  if (cfg.security.iamcore.enabled) {
+    // iamcore's services take ECR's API key where Keycloak's take a token.
+    auto credentials = std::make_shared<service_credentials>();
+    credentials->use_api_key(cfg.security.iamcore.api_key);
+    if (result->tekton)
+      result->tekton->fetcher.credentials = credentials;
+  } else if (cfg.security.enabled && !cfg.security.client_secret.empty()) {
     token_refresher_config token;
     token.http = outbound;
     token.issuer_url = cfg.security.issuer_private_url;
@@ -380,11 +386,14 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
       result->tekton->fetcher.credentials = token.credentials;
     result->service_token = std::move(token);
   }
-  if (cfg.security.enabled) {
+  if (cfg.security.active()) {
     result->security = access_guard_config{
       outbound, cfg.security.issuer_public_url, cfg.security.issuer_private_url,
       cfg.security.client_id, cfg.service.default_tenant,
-      cfg.security.decision_cache_seconds};
+      cfg.security.decision_cache_seconds, std::nullopt};
+    if (cfg.security.iamcore.enabled)
+      result->security->iamcore = access_guard_config::iamcore_settings{
+        cfg.security.iamcore.url, cfg.security.iamcore.application};
     if (auto err = validate(*result->security))
       return err;
   }
@@ -439,7 +448,7 @@ int run_service(const settings& cfg) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  if (cfg.tekton.enabled || cfg.security.enabled)
+  if (cfg.tekton.enabled || cfg.security.active())
     outbound_http_client::global_init();
 
   auto cache = std::make_shared<config_cache>(cfg.cache.max_bytes,

@@ -13,19 +13,22 @@ namespace ecr {
 
 std::optional<std::string> service_credentials::authorization_header() const {
   std::lock_guard guard{mutex_};
-  if (!token_)
-    return std::nullopt;
-  return "Authorization: Bearer " + *token_;
+  return header_;
 }
 
 void service_credentials::set(std::string token) {
   std::lock_guard guard{mutex_};
-  token_ = std::move(token);
+  header_ = "Authorization: Bearer " + token;
+}
+
+void service_credentials::use_api_key(const std::string& key) {
+  std::lock_guard guard{mutex_};
+  header_ = "X-iamcore-API-Key: " + key;
 }
 
 void service_credentials::clear() {
   std::lock_guard guard{mutex_};
-  token_.reset();
+  header_.reset();
 }
 
 caf::error validate(const token_refresher_config& cfg) {

@@ -12,19 +12,22 @@ namespace ecr {
 
 class outbound_http_client;
 
-/// The service's own bearer token for outbound calls (spec 9.3), read by
-/// whoever calls out and replaced by the token refresher. Thread-safe.
+/// The service's own credential for outbound calls (spec 9.3): a bearer
+/// token the token refresher replaces, or iamcore's API key. Read by whoever
+/// calls out. Thread-safe.
 class service_credentials {
 public:
-  /// `Authorization: Bearer <token>` while a token is in force, else none.
+  /// The header line to send (`Authorization: Bearer <token>` or
+  /// `X-iamcore-API-Key: <key>`), else none.
   std::optional<std::string> authorization_header() const;
 
   void set(std::string token);
+  void use_api_key(const std::string& key);
   void clear();
 
 private:
   mutable std::mutex mutex_;
-  std::optional<std::string> token_;
+  std::optional<std::string> header_;
 };
 
 struct token_refresher_config {

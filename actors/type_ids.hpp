@@ -40,18 +40,20 @@ typename Inspector::result_type inspect(Inspector& f, filter_answer& x) {
            x.status_code, x.reason, x.endpoints);
 }
 
-/// What a REST caller presents and needs (A20, spec 9): its credential
-/// (the Authorization header) and the permissions of the route, each
-/// `resource#scope`; none means authentication alone.
+/// What a REST caller presents and needs (A20, spec 9): its credentials
+/// (the Authorization header, and the x-iamcore-api-key header for
+/// iamcore) and the permissions of the route, each `resource#scope`; none
+/// means authentication alone.
 struct access_request {
   std::string credential;
   std::vector<std::string> permissions;
+  std::string api_key;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, access_request& x) {
   return f(caf::meta::type_name("access_request"), x.credential,
-           x.permissions);
+           x.permissions, x.api_key);
 }
 
 /// Who the caller is, once authenticated and permitted.

@@ -396,6 +396,22 @@ const std::vector<key_spec>& key_table() {
      integer(0, 3600, [](settings& s, int64_t v) {
        s.security.decision_cache_seconds = static_cast<int>(v);
      })},
+    {"kaa.security.iamcore.enabled", {},
+     boolean([](settings& s, bool v) { s.security.iamcore.enabled = v; })},
+    {"kaa.security.iamcore.api-key", {},
+     [](settings& s, const std::string&, const std::string& v) {
+       s.security.iamcore.api_key = v;
+       return caf::error{};
+     }},
+    {"kaa.security.iamcore.url", {},
+     text(http_url_pattern(), "must be an http:// or https:// URL",
+          [](settings& s, const std::string& v) {
+            s.security.iamcore.url = v;
+          })},
+    {"kaa.security.iamcore.application", {},
+     instance_name([](settings& s, const std::string& v) {
+       s.security.iamcore.application = v;
+     })},
     {"kaa.tekton.enabled", {},
      boolean([](settings& s, bool v) { s.tekton.enabled = v; })},
     {"kaa.tekton.url", {},
@@ -738,9 +754,17 @@ caf::expected<YAML::Node> load_yaml(const env_lookup& env) {
   }
 }
 
-/// With security on, tokens can be checked only against a known issuer, and
-/// decisions asked only for a known client.
+/// With iamcore on, ecr needs its own key; with Keycloak security on,
+/// tokens can be checked only against a known issuer, and decisions asked
+/// only for a known client.
 caf::error check_security(settings::security_settings& s) {
+  if (s.iamcore.enabled)
+    return s.iamcore.api_key.empty()
+             ? invalid("kaa.security.iamcore.api-key",
+                       "required when kaa.security.iamcore.enabled is true "
+                       "(KAA_SECURITY_IAMCORE_API_KEY): ecr calls iamcore "
+                       "and other services with it")
+             : caf::error{};
   if (!s.enabled)
     return {};
   if (s.issuer_public_url.empty())

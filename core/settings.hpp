@@ -120,6 +120,20 @@ struct settings {
     std::string client_secret;
     /// How long a UMA decision is reused (never past the token's expiry).
     int decision_cache_seconds = 30;
+    /// iamcore decides instead of Keycloak (IAMCORE integration).
+    struct iamcore_settings {
+      bool enabled = false;
+      /// ECR's own key, sent on its outbound calls.
+      std::string api_key;
+      std::string url = "https://cloud.iamcore.io";
+      /// The IRN application of Kaa's resources.
+      std::string application = "kaa";
+    } iamcore;
+
+    /// Whether REST callers are authenticated at all.
+    bool active() const noexcept {
+      return enabled || iamcore.enabled;
+    }
   } security;
 
   struct metrics_settings {

@@ -565,6 +565,13 @@ void when_granted(gateway_actor::pointer self, const access_guard_actor& guard,
       [reply](caf::error& err) { reply(error_response(err)); });
 }
 
+/// `access` needing `endpoint:update` on every endpoint of `keys`.
+access_request access_of_keys(access_request access,
+                              const std::vector<config_key>& keys) {
+  access.permissions = endpoint_updates(keys);
+  return access;
+}
+
 /// Writes `content` at every key (E5, E6) and answers `{"updated": n}`.
 void put_all(gateway_actor::pointer self, const config_manager_actor& manager,
              const std::vector<config_key>& keys, const std::string& content,
@@ -618,17 +625,18 @@ public:
     if (!cfg_.guards.empty() && found.matched->versioned) {
       auto permissions = permissions_of(found, req.method, query,
                                         *cfg_.applications->current());
-      auto credential = credential_of(req);
+      auto access = access_of(req);
       // Who may not learn why a request is refused must be authenticated
       // first; the refusal (403) then follows.
       if (!permissions)
         return check_access(
-          {std::move(credential), {}}, std::move(reply),
+          std::move(access), std::move(reply),
           [err = permissions.error()](gateway_actor::pointer,
                                       const http_reply& r, const access_grant&) {
             r(error_response(err));
           });
-      return check_access({std::move(credential), std::move(*permissions)},
+      access.permissions = std::move(*permissions);
+      return check_access(std::move(access),
                           std::move(reply),
                           [handler = shared_from_this(), req = std::move(req)](
                             gateway_actor::pointer, const http_reply& r,
@@ -683,9 +691,15 @@ private:
   }
 
   /// What the caller presents: its Authorization header.
-  static std::string credential_of(const http_request& req) {
-    auto header = req.header("authorization");
-    return header ? *header : std::string{};
+  static access_request access_of(const http_request& req,
+                                  std::vector<std::string> permissions = {}) {
+    access_request result;
+    if (auto header = req.header("authorization"))
+      result.credential = *header;
+    if (auto header = req.header("x-iamcore-api-key"))
+      result.api_key = *header;
+    result.permissions = std::move(permissions);
+    return result;
   }
 
   /// One of the guards, round robin; none while security is off.
@@ -835,7 +849,7 @@ private:
                            updated_response, atom::put_v, std::move(keys),
                            std::move(batch->payload));
     auto permissions = endpoint_updates(keys);
-    check_access({credential_of(req), std::move(permissions)}, std::move(reply),
+    check_access(access_of(req, std::move(permissions)), std::move(reply),
                  [manager = cfg_.config_manager, keys = std::move(keys),
                   content = std::move(batch->payload)](
                    gateway_actor::pointer self, const http_reply& r,
@@ -860,7 +874,7 @@ private:
       return reply(error_response(503, "filters need NATS, which is off"));
     run(std::move(reply),
         [resolver = cfg_.filters, manager = cfg_.config_manager,
-         guard = next_guard(), credential = credential_of(req),
+         guard = next_guard(), access = access_of(req),
          applications = cfg_.applications, tenant = cfg_.tenant_id,
          filter = std::move(*filter_id),
          name = std::move(*name), content = std::move(*content)](
@@ -890,7 +904,7 @@ private:
                 if (!guard)
                   return write(self, r, {});
                 when_granted(self, guard,
-                             {credential, endpoint_updates(keys)}, r, write);
+                             access_of_keys(access, keys), r, write);
               },
               [r](caf::error& err) { r(error_response(err)); });
         });

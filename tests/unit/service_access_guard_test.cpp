@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 namespace ecr::test {
@@ -61,7 +62,7 @@ public:
 
 access_request bearer(const std::string& token,
                       std::vector<std::string> permissions = {}) {
-  return {"Bearer " + token, std::move(permissions)};
+  return {"Bearer " + token, std::move(permissions), {}};
 }
 
 ec code_of(const caf::expected<access_grant>& result) {
@@ -71,7 +72,7 @@ ec code_of(const caf::expected<access_grant>& result) {
 class access_checker_test : public ::testing::Test {
 protected:
   fake_issuer idp;
-  access_checker checker{idp.config()};
+  keycloak_checker checker{idp.config()};
 };
 
 TEST_F(access_checker_test, a_valid_token_is_granted_with_its_subject) {
@@ -85,11 +86,11 @@ TEST_F(access_checker_test, a_valid_token_is_granted_with_its_subject) {
 TEST_F(access_checker_test, missing_or_malformed_credentials_are_401) {
   for (std::string credential : {"", "Bearer", "Bearer   ", "Basic dXNlcjpw",
                                  "Bearer not.a.token"}) {
-    auto result = checker.check({credential, {}});
+    auto result = checker.check({credential, {}, {}});
     EXPECT_EQ(code_of(result), ec::unauthenticated) << credential;
   }
   // The scheme is case-insensitive (RFC 7235).
-  EXPECT_TRUE(checker.check({"bearer " + idp.token(idp.current, "alice"), {}}));
+  EXPECT_TRUE(checker.check({"bearer " + idp.token(idp.current, "alice"), {}, {}}));
 }
 
 TEST_F(access_checker_test, tokens_of_other_issuers_or_keys_are_401) {
@@ -191,6 +192,110 @@ TEST_F(access_checker_test, an_undecidable_permission_is_503_never_allowed) {
   idp.reachable = false;
   EXPECT_EQ(code_of(checker.check(bearer(token, {"endpoint-ep-1#endpoint:read"}))),
             ec::unavailable);
+}
+
+// -- iamcore --------------------------------------------------------------------
+
+/// iamcore as the checker sees it: principals by credential, allowed
+/// `action irn` pairs, reachability, counters.
+class fake_iamcore {
+public:
+  std::map<std::string, std::string> principals{
+    {"key-a", "irn:acct1:iamcore:tenant-a::user/alice"},
+    {"Bearer tok-b", "irn:acct1:iamcore:tenant-b::user/bob"}};
+  std::set<std::string> allowed;
+  bool reachable = true;
+  int64_t now = start;
+  int lookups = 0;
+  std::vector<std::string> evaluations;
+
+  iamcore_checker_config config() {
+    iamcore_checker_config cfg;
+    cfg.application = "kaa";
+    cfg.tenant_id = "kaa";
+    cfg.principal_of = [this](const iamcore_credential& c) -> caf::expected<irn> {
+      ++lookups;
+      if (!reachable)
+        return make_error(ec::unavailable, "iamcore is down");
+      auto i = principals.find(c.value);
+      if (i == principals.end())
+        return make_error(ec::unauthenticated, "unknown credential");
+      return parse_irn(i->second);
+    };
+    cfg.evaluate = [this](const iamcore_credential&, const std::string& action,
+                          const std::string& resource) -> caf::expected<bool> {
+      if (!reachable)
+        return make_error(ec::unavailable, "iamcore is down");
+      evaluations.push_back(action + " " + resource);
+      return allowed.count(action + " " + resource) > 0;
+    };
+    cfg.now_s = [this] { return now; };
+    return cfg;
+  }
+};
+
+access_request api_key(const std::string& key,
+                       std::vector<std::string> permissions = {}) {
+  return {{}, std::move(permissions), key};
+}
+
+class iamcore_checker_test : public ::testing::Test {
+protected:
+  fake_iamcore iam;
+  iamcore_checker checker{iam.config()};
+};
+
+TEST_F(iamcore_checker_test, the_principal_names_subject_and_tenant) {
+  auto grant = checker.check(api_key("key-a"));
+  ASSERT_TRUE(grant) << render(grant.error());
+  EXPECT_EQ(grant->subject, "irn:acct1:iamcore:tenant-a::user/alice");
+  EXPECT_EQ(grant->tenant_id, "tenant-a");
+  auto bearer_grant = checker.check({"Bearer tok-b", {}, {}});
+  ASSERT_TRUE(bearer_grant) << render(bearer_grant.error());
+  EXPECT_EQ(bearer_grant->tenant_id, "tenant-b");
+}
+
+TEST_F(iamcore_checker_test, permissions_are_evaluated_on_resource_irns) {
+  iam.allowed = {"endpoint:read irn:acct1:kaa:tenant-a::endpoint/ep-1",
+                 "application:endpoint-config:update "
+                 "irn:acct1:kaa:tenant-a::application/smart-meter"};
+  EXPECT_TRUE(checker.check(api_key("key-a", {"endpoint-ep-1#endpoint:read"})));
+  EXPECT_TRUE(checker.check(api_key(
+    "key-a", {"application-smart-meter#application:endpoint-config:update"})));
+  EXPECT_EQ(code_of(checker.check(api_key("key-a", {"endpoint-ep-2#endpoint:read"}))),
+            ec::forbidden);
+  EXPECT_EQ(iam.evaluations,
+            (std::vector<std::string>{
+              "endpoint:read irn:acct1:kaa:tenant-a::endpoint/ep-1",
+              "application:endpoint-config:update "
+              "irn:acct1:kaa:tenant-a::application/smart-meter",
+              "endpoint:read irn:acct1:kaa:tenant-a::endpoint/ep-2"}));
+}
+
+TEST_F(iamcore_checker_test, principals_and_decisions_are_reused_briefly) {
+  iam.allowed = {"endpoint:read irn:acct1:kaa:tenant-a::endpoint/ep-1"};
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(checker.check(api_key("key-a", {"endpoint-ep-1#endpoint:read"})));
+  EXPECT_EQ(iam.lookups, 1);
+  EXPECT_EQ(iam.evaluations.size(), 1u);
+  iam.now += 30;
+  EXPECT_TRUE(checker.check(api_key("key-a", {"endpoint-ep-1#endpoint:read"})));
+  EXPECT_EQ(iam.lookups, 1);
+  EXPECT_EQ(iam.evaluations.size(), 2u);
+  iam.now += 30;
+  EXPECT_TRUE(checker.check(api_key("key-a")));
+  EXPECT_EQ(iam.lookups, 2);
+}
+
+TEST_F(iamcore_checker_test, refusals_and_outages) {
+  EXPECT_EQ(code_of(checker.check(api_key(""))), ec::unauthenticated);
+  EXPECT_EQ(code_of(checker.check(api_key("key-x"))), ec::unauthenticated);
+  // An id iamcore cannot name is refused before asking it.
+  EXPECT_EQ(code_of(checker.check(api_key("key-a", {"endpoint-ep 1#endpoint:read"}))),
+            ec::invalid_argument);
+  EXPECT_TRUE(iam.evaluations.empty());
+  iam.reachable = false;
+  EXPECT_EQ(code_of(checker.check({"Bearer tok-b", {}, {}})), ec::unavailable);
 }
 
 } // namespace

@@ -1,11 +1,15 @@
-// Two replicas of one instance: two ecr processes on one data directory and
-// one nats-server (the shared SQLite file stands in for the shared store).
+// Two replicas of one instance: two ecr processes on one shared store and
+// one nats-server. Every test runs on both stores replicas can share: one
+// SQLite file in one data directory, and one MongoDB database (on the
+// wire-protocol stand-in, as production runs replicas on MongoDB).
 // CDTP requests are shared through the queue group (each answered exactly
 // once, by either replica); a REST change publishes one event, whichever
 // replica took it; and a change made through one replica reaches the other
 // even when that one had read, and may cache, the previous version.
 
+#include "core/ids.hpp"
 #include "tests/e2e/nats_helpers.hpp"
+#include "tests/support/mongo_stand_in.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -22,11 +26,48 @@ namespace {
 
 const std::vector<std::string> replica_ids{"ecr-replica-a", "ecr-replica-b"};
 
-class e2e_nats_replicas : public ::testing::Test {
+/// The store both replicas share.
+enum class shared_store { sqlite, mongodb_stand_in };
+
+std::string name_of(shared_store store) {
+  return store == shared_store::sqlite ? "sqlite" : "mongodb_stand_in";
+}
+
+/// Names the parameter in gtest's (and so ctest's) listing.
+void PrintTo(shared_store store, std::ostream* out) {
+  *out << name_of(store);
+}
+
+std::string store_name(const ::testing::TestParamInfo<shared_store>& info) {
+  return name_of(info.param);
+}
+
+/// `url` with `database` as its path, the form a production MONGODB_URL has.
+std::string with_database(std::string url, const std::string& database) {
+  auto slash = url.find('/', url.find("://") + 3);
+  if (slash == std::string::npos)
+    return url + "/" + database;
+  return url.insert(slash + 1, database);
+}
+
+class e2e_nats_replicas : public ::testing::TestWithParam<shared_store> {
 protected:
   void SetUp() override {
+    env_overrides env;
+    if (GetParam() == shared_store::mongodb_stand_in) {
+      try {
+        mongo_ = std::make_unique<mongo_stand_in>();
+      } catch (const mongo_stand_in::unavailable& e) {
+        GTEST_SKIP() << "no MongoDB stand-in: " << e.what();
+      }
+      // A database of its own, as a deployment shared with other tests.
+      env["MONGODB_URL"] = with_database(mongo_->url(), "ecr_e2e_" + make_uuid_v4().substr(0, 8));
+      // How long a lost deployment takes to show in readiness (default 5 s).
+      env["MONGODB_SERVER_SELECTION_TIMEOUT_MS"] = "1000";
+    }
     for (const auto& id : replica_ids) {
-      auto options = ecr_binary({{"REPLICA_ID", id}});
+      env["REPLICA_ID"] = id;
+      auto options = ecr_binary(env);
       options.nats_urls = nats_.url();
       options.dir = data_.path();
       replicas_.push_back(std::make_unique<ecr_process>(std::move(options)));
@@ -105,11 +146,13 @@ protected:
 
   nats_server nats_;
   temp_dir data_{"ecr-replicas"};
+  // Declared before the replicas: they stop before their store goes away.
+  std::unique_ptr<mongo_stand_in> mongo_;
   std::vector<std::unique_ptr<ecr_process>> replicas_;
   std::unique_ptr<nats_test_client> client_;
 };
 
-TEST_F(e2e_nats_replicas, requests_are_shared_and_each_answered_once) {
+TEST_P(e2e_nats_replicas, requests_are_shared_and_each_answered_once) {
   constexpr int endpoints = 10;
   constexpr int requests = 200;
   std::map<std::string, stored_config> stored;
@@ -144,7 +187,7 @@ TEST_F(e2e_nats_replicas, requests_are_shared_and_each_answered_once) {
   EXPECT_EQ(total, uint64_t{requests}) << "each request went to exactly one replica";
 }
 
-TEST_F(e2e_nats_replicas, a_put_on_either_replica_publishes_one_event) {
+TEST_P(e2e_nats_replicas, a_put_on_either_replica_publishes_one_event) {
   for (size_t i = 0; i < replicas_.size(); ++i) {
     SCOPED_TRACE(replica_ids[i]);
     auto& http = replicas_[i]->http();
@@ -165,7 +208,7 @@ TEST_F(e2e_nats_replicas, a_put_on_either_replica_publishes_one_event) {
 /// An endpoint's own configuration and an app version's default.
 const std::vector<config_key> both_kinds{endpoint_key("ep-1", "av-1"), default_key("av-1")};
 
-TEST_F(e2e_nats_replicas, a_write_on_one_replica_replaces_what_the_other_had_read) {
+TEST_P(e2e_nats_replicas, a_write_on_one_replica_replaces_what_the_other_had_read) {
   for (const auto& key : both_kinds) {
     SCOPED_TRACE(key.url(api));
     // B reads each version (first that there is none) before A replaces it.
@@ -180,7 +223,7 @@ TEST_F(e2e_nats_replicas, a_write_on_one_replica_replaces_what_the_other_had_rea
   }
 }
 
-TEST_F(e2e_nats_replicas, a_delete_on_one_replica_is_seen_by_the_other) {
+TEST_P(e2e_nats_replicas, a_delete_on_one_replica_is_seen_by_the_other) {
   for (const auto& key : both_kinds) {
     SCOPED_TRACE(key.url(api));
     auto stored = put_config(replica(0), api, key, "[1]");
@@ -190,7 +233,7 @@ TEST_F(e2e_nats_replicas, a_delete_on_one_replica_is_seen_by_the_other) {
   }
 }
 
-TEST_F(e2e_nats_replicas, cdtp_on_either_replica_serves_a_write_made_on_the_other) {
+TEST_P(e2e_nats_replicas, cdtp_on_either_replica_serves_a_write_made_on_the_other) {
   // Written through A and pulled from both (so both may cache it), then
   // replaced through B: once A's REST serves the new version, so must CDTP.
   auto replace = [&](const config_key& key, const std::string& endpoint,
@@ -206,7 +249,7 @@ TEST_F(e2e_nats_replicas, cdtp_on_either_replica_serves_a_write_made_on_the_othe
   replace(default_key("av-2"), "ep-follower", "av-2");
 }
 
-TEST_F(e2e_nats_replicas, an_unregistered_endpoint_leaves_no_trace_on_either_replica) {
+TEST_P(e2e_nats_replicas, an_unregistered_endpoint_leaves_no_trace_on_either_replica) {
   auto key = endpoint_key("ep-gone", "av-1");
   auto gone = put_config(replica(0), api, key, R"({"v":1})");
   auto kept = put_config(replica(1), api, endpoint_key("ep-kept", "av-1"), "[2]");
@@ -231,7 +274,7 @@ TEST_F(e2e_nats_replicas, an_unregistered_endpoint_leaves_no_trace_on_either_rep
     expect_no_config(response, 404, "Not Found");
 }
 
-TEST_F(e2e_nats_replicas, changes_through_both_replicas_publish_one_event_each) {
+TEST_P(e2e_nats_replicas, changes_through_both_replicas_publish_one_event_each) {
   // (subject, endpointId, configId, originatorReplicaId)
   using published = std::tuple<std::string, std::string, std::string, std::string>;
   config_events through_a(*client_, replica(0));
@@ -277,6 +320,33 @@ TEST_F(e2e_nats_replicas, changes_through_both_replicas_publish_one_event_each) 
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, want);
 }
+
+TEST_P(e2e_nats_replicas, readiness_reports_the_shared_store_on_both_replicas) {
+  for (size_t i = 0; i < replicas_.size(); ++i) {
+    SCOPED_TRACE(replica_ids[i]);
+    auto ready = wait_for_readiness(replica(i), 200);
+    EXPECT_EQ(ready.storage, "UP") << ready.body;
+  }
+  if (!mongo_)
+    return; // a SQLite file cannot go away under its processes
+  mongo_->stop();
+  for (size_t i = 0; i < replicas_.size(); ++i) {
+    SCOPED_TRACE(replica_ids[i]);
+    auto ready = wait_for_readiness(replica(i), 503);
+    EXPECT_EQ(ready.storage, "DOWN") << ready.body;
+    EXPECT_EQ(ready.nats, "UP") << ready.body;
+    EXPECT_EQ(replica(i).get("/health").status, 200);
+    // The first probe may fail on the connection that broke; the next one
+    // has to select a server anew, and finds none.
+    ready = get_readiness(replica(i));
+    EXPECT_EQ(ready.http_status, 503) << ready.body;
+    EXPECT_EQ(ready.storage, "DOWN") << ready.body;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(store, e2e_nats_replicas,
+                         ::testing::Values(shared_store::sqlite, shared_store::mongodb_stand_in),
+                         store_name);
 
 } // namespace
 } // namespace ecr::test

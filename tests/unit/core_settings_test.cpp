@@ -319,6 +319,21 @@ TEST_F(core_settings, security_needs_an_issuer_and_a_client) {
                        "kaa.security.issuer.private-url"));
 }
 
+TEST_F(core_settings, iamcore_needs_its_api_key_but_no_issuer) {
+  auto s = load("", {{"KAA_SECURITY_IAMCORE_ENABLED", "true"},
+                     {"KAA_SECURITY_IAMCORE_API_KEY", "k-1"}});
+  ASSERT_TRUE(s) << render(s.error());
+  EXPECT_TRUE(s->security.active());
+  EXPECT_FALSE(s->security.enabled);
+  EXPECT_EQ(s->security.iamcore.url, "https://cloud.iamcore.io");
+  EXPECT_EQ(s->security.iamcore.application, "kaa");
+  EXPECT_TRUE(rejected("", {{"KAA_SECURITY_IAMCORE_ENABLED", "true"}},
+                       "kaa.security.iamcore.api-key"));
+  EXPECT_TRUE(rejected("", {{"KAA_SECURITY_IAMCORE_ENABLED", "true"},
+                            {"KAA_SECURITY_IAMCORE_API_KEY", ""}},
+                       "kaa.security.iamcore.api-key"));
+}
+
 TEST_F(core_settings, invalid_yaml_values_are_rejected_naming_the_key) {
   EXPECT_TRUE(rejected("server:\n  port: abc\n", {}, "server.port"));
   EXPECT_TRUE(rejected("logging:\n  level: loud\n", {}, "logging.level"));

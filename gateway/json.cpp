@@ -3,11 +3,10 @@
 #include "actors/type_ids.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -17,21 +16,6 @@
 namespace ecr {
 
 namespace {
-
-using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-/// The JSON text that `write` writes.
-template <class Write>
-std::string json_text(Write write) {
-  rapidjson::StringBuffer buf;
-  json_writer out{buf};
-  write(out);
-  return {buf.GetString(), buf.GetSize()};
-}
-
-void write_string(json_writer& out, std::string_view text) {
-  out.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
 
 void write_config(json_writer& out, const config_record& record) {
   out.StartObject();

@@ -30,28 +30,18 @@ struct destroyer {
   }
 };
 
-using uri_ptr
-  = std::unique_ptr<mongoc_uri_t, destroyer<mongoc_uri_t, mongoc_uri_destroy>>;
-using pool_ptr
-  = std::unique_ptr<mongoc_client_pool_t,
-                    destroyer<mongoc_client_pool_t, mongoc_client_pool_destroy>>;
-using collection_ptr
-  = std::unique_ptr<mongoc_collection_t,
-                    destroyer<mongoc_collection_t, mongoc_collection_destroy>>;
-using database_ptr
-  = std::unique_ptr<mongoc_database_t,
-                    destroyer<mongoc_database_t, mongoc_database_destroy>>;
-using cursor_ptr
-  = std::unique_ptr<mongoc_cursor_t,
-                    destroyer<mongoc_cursor_t, mongoc_cursor_destroy>>;
+/// An owned driver handle, destroyed by `Destroy`.
+template <class T, void (*Destroy)(T*)>
+using owned = std::unique_ptr<T, destroyer<T, Destroy>>;
+
+using uri_ptr = owned<mongoc_uri_t, mongoc_uri_destroy>;
+using pool_ptr = owned<mongoc_client_pool_t, mongoc_client_pool_destroy>;
+using collection_ptr = owned<mongoc_collection_t, mongoc_collection_destroy>;
+using database_ptr = owned<mongoc_database_t, mongoc_database_destroy>;
+using cursor_ptr = owned<mongoc_cursor_t, mongoc_cursor_destroy>;
 using write_concern_ptr
-  = std::unique_ptr<mongoc_write_concern_t,
-                    destroyer<mongoc_write_concern_t,
-                              mongoc_write_concern_destroy>>;
-using bulk_ptr
-  = std::unique_ptr<mongoc_bulk_operation_t,
-                    destroyer<mongoc_bulk_operation_t,
-                              mongoc_bulk_operation_destroy>>;
+  = owned<mongoc_write_concern_t, mongoc_write_concern_destroy>;
+using bulk_ptr = owned<mongoc_bulk_operation_t, mongoc_bulk_operation_destroy>;
 
 /// A reply document on the stack, always destroyed (the driver initializes
 /// it even on failure).
@@ -333,38 +323,29 @@ public:
       auto current = find_config(key);
       if (!current)
         return current.error();
-      auto current_id = *current ? (*current)->config_id : std::string{};
-      if (!pre.admits(current_id))
-        return make_error(ec::precondition_failed,
-                          "If-Match does not match the current configId");
-      if (*current && (*current)->content == content)
-        return put_result{std::move(**current), false, false, {}};
-      // Replicas' clocks differ: an update is never dated before the
-      // version it replaces.
-      config_record record{key, new_config_id, content,
-                           *current ? (*current)->created_ms : now_ms,
-                           *current ? std::max(now_ms, (*current)->updated_ms)
-                                    : now_ms};
+      auto plan = plan_put(*current ? &**current : nullptr, key, content, pre,
+                           new_config_id, now_ms);
+      if (!plan || !plan->changed)
+        return plan;
       bson_error_t error;
-      if (!*current) {
-        auto doc = mongo::config_document(record);
+      auto doc = mongo::config_document(plan->record);
+      if (plan->created) {
         if (mongoc_collection_insert_one(&coll, doc.get(), nullptr, nullptr,
                                          &error))
-          return put_result{std::move(record), true, true, {}};
+          return plan;
         if (!is_duplicate_key(error))
           return failure("cannot store a configuration", error);
         continue; // another writer created it meanwhile
       }
       // Replaces only the version read: a concurrent write makes this match
       // nothing, and the loop decides again on what is there now.
-      auto guard = mongo::config_filter(key, current_id);
-      auto doc = mongo::config_document(record);
+      auto guard = mongo::config_filter(key, (*current)->config_id);
       reply_doc reply;
       if (!mongoc_collection_replace_one(&coll, guard.get(), doc.get(), nullptr,
                                          &reply.doc, &error))
         return failure("cannot store a configuration", error);
       if (reply.count("matchedCount") == 1)
-        return put_result{std::move(record), true, false, {}};
+        return plan;
     }
     return too_contended("storing a configuration");
   }

@@ -1,11 +1,10 @@
 #include "storage/record_lines.hpp"
 
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <array>
@@ -20,27 +19,12 @@ namespace {
 constexpr std::string_view format_name = "ecr-export";
 constexpr int format_version = 1;
 
-using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
 caf::error invalid(std::string message) {
   return make_error(ec::invalid_argument, std::move(message));
 }
 
 std::string_view text_of(const rapidjson::Value& x) {
   return {x.GetString(), x.GetStringLength()};
-}
-
-void write_string(json_writer& out, std::string_view text) {
-  out.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
-
-/// The JSON text that `write` writes.
-template <class Write>
-std::string json_text(Write write) {
-  rapidjson::StringBuffer buf;
-  json_writer out{buf};
-  write(out);
-  return {buf.GetString(), buf.GetSize()};
 }
 
 /// Parses one line; iteratively, so hostile nesting cannot exhaust the stack.

@@ -278,17 +278,11 @@ public:
       auto current = get_config(key);
       if (!current && error_code(current.error()) != ec::not_found)
         return current.error();
-      if (!pre.admits(current ? current->config_id : std::string{}))
-        return make_error(ec::precondition_failed,
-                          "If-Match does not match the current configId");
-      if (current && current->content == content)
-        return put_result{std::move(*current), false, false, {}};
-      // Replicas' clocks differ: an update is never dated before the
-      // version it replaces.
-      config_record record{key, new_config_id, content,
-                           current ? current->created_ms : now_ms,
-                           current ? std::max(now_ms, current->updated_ms)
-                                   : now_ms};
+      auto plan = plan_put(current ? &*current : nullptr, key, content, pre,
+                           new_config_id, now_ms);
+      if (!plan || !plan->changed)
+        return plan;
+      const auto& record = plan->record;
       auto q = prepare("INSERT INTO configs (tenant_id, endpoint_id, "
                        "app_version, name, config_id, content, created_ms, "
                        "updated_ms) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO "
@@ -299,7 +293,7 @@ public:
              record.updated_ms);
       if (auto err = q.run())
         return err;
-      return put_result{std::move(record), true, !current, {}};
+      return plan;
     });
   }
 

@@ -5,10 +5,28 @@
 #include "storage/mongo_store.hpp"
 #include "storage/sqlite_store.hpp"
 
+#include <algorithm>
+
 namespace ecr {
 
 store::~store() {
   // nop
+}
+
+caf::expected<put_result>
+plan_put(const config_record* current, const config_key& key,
+         const std::string& content, const precondition& pre,
+         const std::string& new_config_id, int64_t now_ms) {
+  if (!pre.admits(current ? current->config_id : std::string{}))
+    return make_error(ec::precondition_failed,
+                      "If-Match does not match the current configId");
+  if (current && current->content == content)
+    return put_result{*current, false, false, {}};
+  config_record record{key, new_config_id, content,
+                       current ? current->created_ms : now_ms,
+                       current ? std::max(now_ms, current->updated_ms)
+                               : now_ms};
+  return put_result{std::move(record), true, current == nullptr, {}};
 }
 
 caf::expected<store_ptr> open_store(const settings& cfg, store_role role) {

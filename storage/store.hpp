@@ -172,6 +172,16 @@ public:
 
 using store_ptr = std::unique_ptr<store>;
 
+/// For backends: what `put_config` does over `current` (null: no record).
+/// Refuses (`ec::precondition_failed`) when `pre` does not admit it; keeps
+/// an identical record (`changed` false); else the record to write, with
+/// `created` telling an insert from a replacement. Replicas' clocks differ,
+/// so an update is never dated before the version it replaces.
+caf::expected<put_result>
+plan_put(const config_record* current, const config_key& key,
+         const std::string& content, const precondition& pre,
+         const std::string& new_config_id, int64_t now_ms);
+
 /// What a store handle is used for: the single writer runs migrations.
 enum class store_role { writer, reader };
 

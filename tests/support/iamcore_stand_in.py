@@ -26,13 +26,12 @@ requests.log lines: "principal <IRN|-> <found|unknown>",
 Binds 127.0.0.1:<port> (0: any free port) and then writes the port to
 port-file."""
 
-import argparse
 import json
-import os
-import pathlib
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import stand_in_main
 
 TOKEN = r"[A-Za-z0-9@._-]+"
 # Tenant and pool may be empty; a type, then path segments and an id.
@@ -200,20 +199,5 @@ class handler(BaseHTTPRequestHandler):
     self.answer_message(403, "Access denied")
 
 
-def main():
-  parser = argparse.ArgumentParser()
-  parser.add_argument("--port", type=int, default=0)
-  parser.add_argument("--dir", required=True)
-  parser.add_argument("--port-file", required=True)
-  args = parser.parse_args()
-  server = stand_in(args.port, pathlib.Path(args.dir))
-  # Written whole, then renamed: the test never reads half a port number.
-  temporary = args.port_file + ".tmp"
-  with open(temporary, "w") as out:
-    out.write(str(server.server_address[1]))
-  os.replace(temporary, args.port_file)
-  server.serve_forever()
-
-
 if __name__ == "__main__":
-  main()
+  stand_in_main.serve(stand_in)

@@ -35,16 +35,15 @@ requests.log lines: "jwks", "token issued", "token refused",
 Binds 127.0.0.1:<port> (0: any free port) and then writes the port to
 port-file."""
 
-import argparse
 import base64
 import binascii
 import json
-import os
-import pathlib
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote_plus
+
+import stand_in_main
 
 REALM_PATH = re.compile(
   r"^/realms/([A-Za-z0-9_-]+)/protocol/openid-connect/(certs|token)$")
@@ -244,20 +243,5 @@ class handler(BaseHTTPRequestHandler):
     return self.oauth_error(403, "access_denied", "not_authorized")
 
 
-def main():
-  parser = argparse.ArgumentParser()
-  parser.add_argument("--port", type=int, default=0)
-  parser.add_argument("--dir", required=True)
-  parser.add_argument("--port-file", required=True)
-  args = parser.parse_args()
-  server = stand_in(args.port, pathlib.Path(args.dir))
-  # Written whole, then renamed: the test never reads half a port number.
-  temporary = args.port_file + ".tmp"
-  with open(temporary, "w") as out:
-    out.write(str(server.server_address[1]))
-  os.replace(temporary, args.port_file)
-  server.serve_forever()
-
-
 if __name__ == "__main__":
-  main()
+  stand_in_main.serve(stand_in)

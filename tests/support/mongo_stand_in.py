@@ -26,6 +26,8 @@ import time
 import traceback
 from collections import OrderedDict
 
+import stand_in_main
+
 try:
   import mockupdb
   from bson import ObjectId, json_util
@@ -473,11 +475,7 @@ def main():
   server = mockupdb.MockupDB(port=args.port, request_timeout=int(1e6))
   server.autoresponds(stand_in(server, args.verbose).handle)
   port = server.run()
-  # Written whole, then renamed: the test never reads half a port number.
-  temporary = args.port_file + ".tmp"
-  with open(temporary, "w") as out:
-    out.write(str(port))
-  os.replace(temporary, args.port_file)
+  stand_in_main.port_written(args.port_file, port)
   print(f"mongo stand-in listening on 127.0.0.1:{port}", flush=True)
   # Serves until SIGTERM, or until the test that started it died without
   # stopping it (then this process is re-parented).

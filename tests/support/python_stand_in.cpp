@@ -22,7 +22,8 @@ std::string port_file(const python_stand_in_options& options) {
 process_options launch_options(const python_stand_in_options& options) {
   // The scripts sit beside this file in the source tree.
   auto script = std::filesystem::path{__FILE__}.parent_path() / options.script;
-  std::vector<std::string> argv{"/usr/bin/python3",
+  // -B: no __pycache__ beside the scripts in the source tree.
+  std::vector<std::string> argv{"/usr/bin/python3", "-B",
                                 script.string(),
                                 "--port",
                                 std::to_string(options.port),

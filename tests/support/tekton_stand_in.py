@@ -12,13 +12,12 @@ Routes besides app-configs, for the HTTP client's tests:
 Each request is appended to requests.log as "<method> <path?query>". Binds
 127.0.0.1:<port> (0: any free port) and then writes the port to port-file."""
 
-import argparse
-import os
-import pathlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+import stand_in_main
 
 HOLD_LIMIT_SECONDS = 30
 
@@ -79,20 +78,5 @@ class handler(BaseHTTPRequestHandler):
     return self.answer(404, '{"message": "no such route"}')
 
 
-def main():
-  parser = argparse.ArgumentParser()
-  parser.add_argument("--port", type=int, default=0)
-  parser.add_argument("--dir", required=True)
-  parser.add_argument("--port-file", required=True)
-  args = parser.parse_args()
-  server = stand_in(args.port, pathlib.Path(args.dir))
-  # Written whole, then renamed: the test never reads half a port number.
-  temporary = args.port_file + ".tmp"
-  with open(temporary, "w") as out:
-    out.write(str(server.server_address[1]))
-  os.replace(temporary, args.port_file)
-  server.serve_forever()
-
-
 if __name__ == "__main__":
-  main()
+  stand_in_main.serve(stand_in)

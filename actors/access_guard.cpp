@@ -186,6 +186,9 @@ iamcore_checker::check(const access_request& request) {
   auto caller = principal(*credential, digest, now);
   if (!caller)
     return caller.error();
+  // Every resource is named before any is asked about: an identifier iamcore
+  // cannot hold is 400 whatever the order of the permissions.
+  std::vector<std::pair<std::string, std::string>> asked; // action, IRN
   for (const auto& permission : request.permissions) {
     // `<type>-<id>#<action>`, as spec 9.1 names resources.
     auto hash = permission.find('#');
@@ -193,13 +196,15 @@ iamcore_checker::check(const access_request& request) {
     if (hash == std::string::npos || dash == std::string::npos || dash > hash)
       return make_error(ec::invalid_argument,
                         "no iamcore resource for " + permission);
-    auto action = permission.substr(hash + 1);
     auto resource = resource_irn(caller->account, cfg_.application,
                                  caller->tenant, permission.substr(0, dash),
                                  permission.substr(dash + 1, hash - dash - 1));
     if (!resource)
       return resource.error();
-    auto key = digest + ' ' + action + ' ' + *resource;
+    asked.emplace_back(permission.substr(hash + 1), std::move(*resource));
+  }
+  for (const auto& [action, resource] : asked) {
+    auto key = digest + ' ' + action + ' ' + resource;
     std::optional<bool> allowed;
     {
       std::lock_guard guard{mutex_};
@@ -208,7 +213,7 @@ iamcore_checker::check(const access_request& request) {
         allowed = i->second.value;
     }
     if (!allowed) {
-      auto decided = cfg_.evaluate(*credential, action, *resource);
+      auto decided = cfg_.evaluate(*credential, action, resource);
       if (!decided)
         return decided.error();
       allowed = *decided;
@@ -218,8 +223,8 @@ iamcore_checker::check(const access_request& request) {
                                                       now + cfg_.decision_ttl_s});
     }
     if (!*allowed)
-      return make_error(ec::forbidden, "not permitted: " + action + " on "
-                                         + *resource);
+      return make_error(ec::forbidden,
+                        "not permitted: " + action + " on " + resource);
   }
   return access_grant{to_string(*caller), caller->tenant.empty()
                                             ? cfg_.tenant_id

@@ -294,6 +294,12 @@ TEST_F(iamcore_checker_test, refusals_and_outages) {
   EXPECT_EQ(code_of(checker.check(api_key("key-a", {"endpoint-ep 1#endpoint:read"}))),
             ec::invalid_argument);
   EXPECT_TRUE(iam.evaluations.empty());
+  // Also when a nameable one comes first.
+  EXPECT_EQ(code_of(checker.check(api_key(
+              "key-a", {"endpoint-ep-1#endpoint:update",
+                        "endpoint-ep~1#endpoint:update"}))),
+            ec::invalid_argument);
+  EXPECT_TRUE(iam.evaluations.empty());
   iam.reachable = false;
   EXPECT_EQ(code_of(checker.check({"Bearer tok-b", {}, {}})), ec::unavailable);
 }

@@ -128,9 +128,15 @@ tekton_fetcher(tekton_fetcher_actor::pointer self, tekton_fetcher_config cfg) {
   return {
     [cfg](atom::get) -> caf::result<app_catalog> {
       std::vector<std::string> headers;
-      if (cfg.credentials)
-        if (auto authorization = cfg.credentials->authorization_header())
-          headers.push_back(std::move(*authorization));
+      if (cfg.credentials) {
+        // A call without the token would only be refused: wait for it (the
+        // refresher retries with backoff).
+        auto authorization = cfg.credentials->authorization_header();
+        if (!authorization)
+          return make_error(ec::unavailable,
+                            "no service token yet to call Tekton with");
+        headers.push_back(std::move(*authorization));
+      }
       auto catalog = fetch_tekton_app_configs(*cfg.http, cfg.url, cfg.instance,
                                               std::move(headers));
       if (!catalog)

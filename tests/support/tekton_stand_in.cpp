@@ -39,6 +39,10 @@ std::vector<std::string> tekton_stand_in::requests() const {
   return read_lines(dir_.file("requests.log"));
 }
 
+std::vector<std::string> tekton_stand_in::credentials() const {
+  return read_lines(dir_.file("credentials.log"));
+}
+
 void tekton_stand_in::stop() {
   server_->stop();
 }

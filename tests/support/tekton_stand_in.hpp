@@ -43,6 +43,10 @@ public:
   /// Every request so far, as "GET <path?query>", oldest first.
   std::vector<std::string> requests() const;
 
+  /// The credential header of each request, in the order of `requests()`:
+  /// "Authorization: <value>", else "X-iamcore-API-Key: <value>", else "".
+  std::vector<std::string> credentials() const;
+
   /// SIGTERM by PID, then reaps.
   void stop();
 

@@ -9,7 +9,10 @@ request re-reads it:
 Routes besides app-configs, for the HTTP client's tests:
   GET /hold?name=N  answers 200 "released" once release-N exists (at most 30 s)
   GET /connections  how many TCP connections the server has accepted
-Each request is appended to requests.log as "<method> <path?query>". Binds
+Each request is appended to requests.log as "<method> <path?query>", and the
+credential it carried to credentials.log, on the same line number, as
+"<header>: <value>" (Authorization, else X-iamcore-API-Key; empty when
+neither). Binds
 127.0.0.1:<port> (0: any free port) and then writes the port to port-file."""
 
 import threading
@@ -20,6 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 import stand_in_main
 
 HOLD_LIMIT_SECONDS = 30
+# Where ecr puts its own credential, in the order they are looked for.
+CREDENTIAL_HEADERS = ("Authorization", "X-iamcore-API-Key")
 
 
 class stand_in(ThreadingHTTPServer):
@@ -52,11 +57,20 @@ class handler(BaseHTTPRequestHandler):
     self.end_headers()
     self.wfile.write(data)
 
+  def credential(self):
+    for name in CREDENTIAL_HEADERS:
+      value = self.headers.get(name)
+      if value is not None:
+        return f"{name}: {value}"
+    return ""
+
   def do_GET(self):
     directory = self.server.directory
     with self.server.lock:
       with open(directory / "requests.log", "a") as log:
         log.write(f"GET {self.path}\n")
+      with open(directory / "credentials.log", "a") as log:
+        log.write(self.credential() + "\n")
     status_file = directory / "status"
     if status_file.exists():
       status = int(status_file.read_text().strip())

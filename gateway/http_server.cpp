@@ -233,10 +233,17 @@ private:
   }
 
   void close_idle_sessions() {
-    std::lock_guard<std::mutex> guard{sessions_mutex_};
-    for (auto& [key, weak] : sessions_)
-      if (auto conn = weak.lock())
-        conn->close_if_idle();
+    // Acted on outside the lock: the last reference to a session may go
+    // here, and its destructor takes the lock to unregister.
+    std::vector<std::shared_ptr<session>> open;
+    {
+      std::lock_guard<std::mutex> guard{sessions_mutex_};
+      for (auto& [key, weak] : sessions_)
+        if (auto conn = weak.lock())
+          open.push_back(std::move(conn));
+    }
+    for (const auto& conn : open)
+      conn->close_if_idle();
   }
 
   // Declared before the io_context: handlers that the io_context destroys

@@ -5,6 +5,7 @@
 // exit and changes nothing.
 
 #include "tests/e2e/e2e_helpers.hpp"
+#include "tests/support/mongo_stand_in.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -197,6 +198,46 @@ TEST_F(e2e_export_import, a_new_store_serves_the_same_ids_contents_and_dates) {
   EXPECT_EQ(reported(imported, "imported"), 9) << imported;
   expect_served("target", bodies);
   // The target holds exactly what the source held.
+  EXPECT_EQ(export_of("target"), text);
+}
+
+TEST_F(e2e_export_import, moves_from_sqlite_to_mongodb_and_back) {
+  std::unique_ptr<mongo_stand_in> mongo;
+  try {
+    mongo = std::make_unique<mongo_stand_in>();
+  } catch (const mongo_stand_in::unavailable& e) {
+    GTEST_SKIP() << e.what();
+  }
+  auto bodies = write_through_rest("source");
+  ASSERT_FALSE(HasFailure());
+  auto text = export_of("source");
+  auto dump = file("dump.ndjson");
+  write_file(dump, text);
+  env_overrides on_mongo{{"STORAGE_BACKEND", "mongodb"},
+                         {"MONGODB_URL", mongo->url()}};
+  auto imported = run_ecr({"import", dump}, "unused", on_mongo);
+  ASSERT_TRUE(imported.status.exited_with(0)) << imported;
+  EXPECT_EQ(reported(imported, "imported"), 9) << imported;
+  {
+    // ecr on MongoDB serves what the SQLite store held.
+    auto options = ecr_binary(on_mongo);
+    options.dir = store_dir("mongodb-run");
+    std::filesystem::create_directories(options.dir);
+    ecr_process ecr(options);
+    for (const auto& [url, body] : bodies) {
+      auto r = ecr.http().get(url);
+      EXPECT_EQ(r.status, 200) << url << "\n" << r.describe();
+      EXPECT_EQ(r.body, body) << url;
+    }
+    ecr.stop();
+  }
+  // And back: MongoDB's export makes a SQLite store like the first.
+  auto back = file("back.ndjson");
+  auto exported = run_ecr({"export", back}, "unused", on_mongo);
+  ASSERT_TRUE(exported.status.exited_with(0)) << exported;
+  EXPECT_EQ(reported(exported, "exported"), 9) << exported;
+  ASSERT_TRUE(run_ecr({"import", back}, "target").status.exited_with(0));
+  expect_served("target", bodies);
   EXPECT_EQ(export_of("target"), text);
 }
 

@@ -285,13 +285,19 @@ connect_messaging(const settings& cfg, node_config& ncfg) {
                            cfg.nats.reconnect_buffer_bytes};
   auto urls = cfg.nats.urls;
   auto metrics = ncfg.metrics;
-  // Other replicas' changes are heard only while connected (replica_sync).
-  auto cache = ncfg.cache;
-  cache->set_enabled(false);
+  // On a shared store, other replicas' changes are heard only while
+  // connected (replica_sync): the cache serves only then. The SQLite file
+  // has one process, whose cache is always right.
+  auto shared_cache = selected_backend(cfg) == "mongodb"
+                        ? ncfg.cache
+                        : std::shared_ptr<config_cache>{};
+  if (shared_cache)
+    shared_cache->set_enabled(false);
   auto client = nats_client::connect(connection, [urls, metrics,
-                                                  cache](bool connected) {
+                                                  shared_cache](bool connected) {
     metrics->nats_state(connected);
-    cache->set_enabled(connected);
+    if (shared_cache)
+      shared_cache->set_enabled(connected);
     if (connected)
       ECR_INFO("nats: connected");
     else

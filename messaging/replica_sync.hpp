@@ -4,7 +4,8 @@
 // announces every configuration change it committed on the instance's
 // sync subject (no queue group), and every other replica forgets that key,
 // or everything after a purge. Missed notices cannot leave a cache stale:
-// while NATS is down the cache is disabled (see `config_cache`).
+// on a shared (MongoDB) store the cache is disabled while NATS is down (see
+// `config_cache`).
 
 #include "core/records.hpp"
 

@@ -13,7 +13,13 @@ run_suite() {
   echo "test: building $build_dir"
   bash "$root/scripts/build.sh" "$build_dir" "$@"
   echo "test: running the suite in $build_dir"
-  ctest --test-dir "$build_dir" -j "${ECR_TEST_JOBS:-2}" --output-on-failure
+  local log="$build_dir/ctest-output.log" status=0
+  ctest --test-dir "$build_dir" -j "${ECR_TEST_JOBS:-2}" --output-on-failure \
+    2>&1 | tee "$log" || status=$?
+  # ctest lists the skipped tests (e.g. MongoDB without a server) after its
+  # summary: repeat the summary, so that it is the last line.
+  grep -E '^[0-9]+% tests passed' "$log" | tail -n 1 || true
+  return "$status"
 }
 
 if [[ ${ECR_TEST_SANITIZE:-1} != 0 ]]; then

@@ -7,7 +7,7 @@
 // per credential, health and metrics stay open, refused requests write
 // nothing, and ecr never sends iamcore a request of a shape it refuses.
 
-#include "tests/e2e/nats_helpers.hpp"
+#include "tests/e2e/security_helpers.hpp"
 #include "tests/support/iamcore_stand_in.hpp"
 
 #include <gtest/gtest.h>
@@ -22,20 +22,6 @@ namespace ecr::test {
 namespace {
 
 using credential_kind = iamcore_identity::kind;
-
-/// smart-meter has a (permissive) schema, so that D5/D6 answer 200; lamp has
-/// none.
-const std::string applications_yaml = R"(
-kaa:
-  applications:
-    smart-meter:
-      endpoint-configuration:
-        schema:
-          type: object
-      versions: [smart-meter-v1, smart-meter-v2]
-    lamp:
-      versions: [lamp-v1, lamp-v2]
-)";
 
 /// Every action ECR evaluates.
 const std::vector<std::string> all_actions{
@@ -125,39 +111,9 @@ std::vector<iamcore_grant> default_policy() {
   return grants;
 }
 
-std::string endpoint_url(const std::string& endpoint,
-                         const std::string& app_version = "smart-meter-v1") {
-  return endpoint_key(endpoint, app_version).url(api);
-}
-
-std::string system_configs_url(const std::string& level_path) {
-  return api + "/system/" + level_path + "/configs";
-}
-
-const std::string system_config_body = R"({"name":"limits","config":{"max":1}})";
-
-std::string batch_body(const std::map<std::string, std::vector<std::string>>& targets) {
-  std::string body = R"({"configPayload":{"v":2},"endpoints":{)";
-  for (auto i = targets.begin(); i != targets.end(); ++i) {
-    body += (i == targets.begin() ? "\"" : ",\"") + i->first + "\":[";
-    for (size_t n = 0; n < i->second.size(); ++n)
-      body += (n == 0 ? "\"" : ",\"") + i->second[n] + "\"";
-    body += "]";
-  }
-  return body + "}}";
-}
-
 http_headers joined(http_headers a, const http_headers& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
-}
-
-/// 401 with the JSON error body and a Bearer challenge.
-void expect_unauthenticated(const http_response& r) {
-  expect_error(r, 401);
-  auto challenge = r.header("WWW-Authenticate");
-  ASSERT_TRUE(challenge) << r.describe();
-  EXPECT_EQ(challenge->rfind("Bearer", 0), 0u) << *challenge;
 }
 
 /// A request whose single evaluation is `action` on `resource`
@@ -199,13 +155,6 @@ std::vector<guarded_request> configuration_routes() {
   };
 }
 
-/// One write attempt, for the "nothing written" checks.
-struct write_attempt {
-  std::string method;
-  std::string url;
-  std::string body;
-};
-
 class e2e_security_iamcore : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -219,7 +168,7 @@ protected:
     env.emplace("KAA_SECURITY_IAMCORE_ENABLED", "true");
     env.emplace("KAA_SECURITY_IAMCORE_URL", iam_.url());
     env.emplace("KAA_SECURITY_IAMCORE_API_KEY", ecr_api_key);
-    ecr_ = std::make_unique<ecr_process>(ecr_binary(std::move(env), applications_yaml));
+    ecr_ = std::make_unique<ecr_process>(ecr_binary(std::move(env), security_applications_yaml));
   }
 
   void TearDown() override {
@@ -301,28 +250,10 @@ protected:
     system_config_url_ = *created.header("Location");
   }
 
-  /// Writes to everything `seed` stored, and to a new endpoint.
-  std::vector<write_attempt> writes() const {
-    const std::string changed = R"({"v":2})";
-    return {
-      {"PUT", endpoint_url("ep-1"), changed},
-      {"PUT", endpoint_url("ep-new"), changed},
-      {"DELETE", endpoint_url("ep-1"), ""},
-      {"PUT", default_key("smart-meter-v1").url(api), changed},
-      {"DELETE", default_key("smart-meter-v1").url(api), ""},
-      {"PUT", api + "/endpoints/batch", batch_body({{"smart-meter-v1", {"ep-1", "ep-new"}}})},
-      {"POST", system_configs_url("endpoints/ep-1"), system_config_body},
-      {"PUT", system_config_url_, R"({"name":"limits","config":{"max":2}})"},
-      {"DELETE", system_config_url_, ""},
-    };
-  }
-
   /// What alice reads of everything `writes` touches: url -> answer.
   std::map<std::string, std::string> snapshot() {
     std::map<std::string, std::string> seen;
-    for (const auto& url :
-         {endpoint_url("ep-1"), endpoint_url("ep-new"), default_key("smart-meter-v1").url(api),
-          system_configs_url("endpoints/ep-1"), system_config_url_}) {
+    for (const auto& url : seeded_urls(system_config_url_)) {
       auto r = send("GET", url, alice);
       seen[url] = std::to_string(r.status) + " " + r.body;
     }
@@ -332,7 +263,7 @@ protected:
   /// Each of `writes` by `who` answers `status`, without a challenge unless
   /// it is 401.
   void expect_writes_refused(const caller& who, int status) {
-    for (const auto& w : writes()) {
+    for (const auto& w : writes_over_seed(system_config_url_)) {
       SCOPED_TRACE(who.name + ": " + w.method + " " + w.url);
       auto r = send(w.method, w.url, who, w.body);
       if (status == 401) {

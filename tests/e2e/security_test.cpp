@@ -5,7 +5,7 @@
 // cannot answer), decisions are reused per token, keys are fetched on first
 // use, health and metrics stay open, and refused requests write nothing.
 
-#include "tests/e2e/nats_helpers.hpp"
+#include "tests/e2e/security_helpers.hpp"
 #include "tests/support/jwt_signer.hpp"
 #include "tests/support/keycloak_stand_in.hpp"
 
@@ -22,20 +22,6 @@ namespace ecr::test {
 namespace {
 
 const std::string realm = "kaa";
-
-/// smart-meter has a (permissive) schema, so that D5/D6 answer 200; lamp has
-/// none.
-const std::string applications_yaml = R"(
-kaa:
-  applications:
-    smart-meter:
-      endpoint-configuration:
-        schema:
-          type: object
-      versions: [smart-meter-v1, smart-meter-v2]
-    lamp:
-      versions: [lamp-v1, lamp-v2]
-)";
 
 /// Every scope ECR asks for; alice holds each of them on every resource.
 const std::vector<std::string> all_scopes{
@@ -62,36 +48,6 @@ http_headers bearer(const std::string& token) {
   return {{"Authorization", "Bearer " + token}};
 }
 
-std::string endpoint_url(const std::string& endpoint,
-                         const std::string& app_version = "smart-meter-v1") {
-  return endpoint_key(endpoint, app_version).url(api);
-}
-
-std::string system_configs_url(const std::string& level_path) {
-  return api + "/system/" + level_path + "/configs";
-}
-
-const std::string system_config_body = R"({"name":"limits","config":{"max":1}})";
-
-std::string batch_body(const std::map<std::string, std::vector<std::string>>& targets) {
-  std::string body = R"({"configPayload":{"v":2},"endpoints":{)";
-  for (auto i = targets.begin(); i != targets.end(); ++i) {
-    body += (i == targets.begin() ? "\"" : ",\"") + i->first + "\":[";
-    for (size_t n = 0; n < i->second.size(); ++n)
-      body += (n == 0 ? "\"" : ",\"") + i->second[n] + "\"";
-    body += "]";
-  }
-  return body + "}}";
-}
-
-/// 401 with the JSON error body and the challenge of RFC 6750.
-void expect_unauthenticated(const http_response& r) {
-  expect_error(r, 401);
-  auto challenge = r.header("WWW-Authenticate");
-  ASSERT_TRUE(challenge) << r.describe();
-  EXPECT_EQ(challenge->rfind("Bearer", 0), 0u) << *challenge;
-}
-
 /// A request that needs `permission`: bob (no grants) is refused, alice
 /// (every grant) gets `status`.
 struct guarded_request {
@@ -100,13 +56,6 @@ struct guarded_request {
   std::string body;
   std::string permission;
   int status = 200;
-};
-
-/// One write attempt, for the "nothing written" checks.
-struct write_attempt {
-  std::string method;
-  std::string url;
-  std::string body;
 };
 
 /// An EFMP answer: app version -> endpoints.
@@ -138,7 +87,7 @@ protected:
     env.emplace("KAA_SECURITY_ENABLED", "true");
     env.emplace("KAA_SECURITY_ISSUER_PUBLIC_URL", idp_.issuer(realm));
     env.emplace("KAA_SECURITY_CLIENT_ID", "ecr");
-    auto options = ecr_binary(std::move(env), applications_yaml);
+    auto options = ecr_binary(std::move(env), security_applications_yaml);
     options.nats_urls = nats_.url();
     return options;
   }
@@ -248,29 +197,11 @@ protected:
     system_config_url_ = *created.header("Location");
   }
 
-  /// Writes to everything `seed` stored, and to a new endpoint.
-  std::vector<write_attempt> writes() const {
-    const std::string changed = R"({"v":2})";
-    return {
-      {"PUT", endpoint_url("ep-1"), changed},
-      {"PUT", endpoint_url("ep-new"), changed},
-      {"DELETE", endpoint_url("ep-1"), ""},
-      {"PUT", default_key("smart-meter-v1").url(api), changed},
-      {"DELETE", default_key("smart-meter-v1").url(api), ""},
-      {"PUT", api + "/endpoints/batch", batch_body({{"smart-meter-v1", {"ep-1", "ep-new"}}})},
-      {"POST", system_configs_url("endpoints/ep-1"), system_config_body},
-      {"PUT", system_config_url_, R"({"name":"limits","config":{"max":2}})"},
-      {"DELETE", system_config_url_, ""},
-    };
-  }
-
   /// What alice reads of everything `writes` touches: url -> answer.
   std::map<std::string, std::string> snapshot() {
     auto alice = token("alice");
     std::map<std::string, std::string> seen;
-    for (const auto& url :
-         {endpoint_url("ep-1"), endpoint_url("ep-new"), default_key("smart-meter-v1").url(api),
-          system_configs_url("endpoints/ep-1"), system_config_url_}) {
+    for (const auto& url : seeded_urls(system_config_url_)) {
       auto r = send("GET", url, alice);
       seen[url] = std::to_string(r.status) + " " + r.body;
     }
@@ -343,7 +274,7 @@ TEST_F(e2e_security, invalid_credentials_are_401_and_write_nothing) {
   };
   auto mark = decisions().size();
   for (const auto& [what, credential] : credentials)
-    for (const auto& w : writes()) {
+    for (const auto& w : writes_over_seed(system_config_url_)) {
       SCOPED_TRACE(what + ": " + w.method + " " + w.url);
       http_headers headers{{"Content-Type", "application/json"}};
       if (!credential.empty())
@@ -442,7 +373,7 @@ TEST_F(e2e_security, system_configurations_ask_the_permission_of_their_level) {
 TEST_F(e2e_security, refused_writes_change_nothing) {
   ASSERT_NO_FATAL_FAILURE(seed());
   auto before = snapshot();
-  for (const auto& w : writes()) {
+  for (const auto& w : writes_over_seed(system_config_url_)) {
     SCOPED_TRACE(w.method + " " + w.url);
     expect_error(send(w.method, w.url, token("bob"), w.body), 403);
   }
@@ -498,7 +429,7 @@ TEST_F(e2e_security, keycloak_failing_is_503_and_writes_nothing) {
   ASSERT_NO_FATAL_FAILURE(seed());
   auto before = snapshot();
   idp_.set_failing(true);
-  for (const auto& w : writes()) {
+  for (const auto& w : writes_over_seed(system_config_url_)) {
     SCOPED_TRACE(w.method + " " + w.url);
     auto r = send(w.method, w.url, token("alice"), w.body);
     expect_error(r, 503);

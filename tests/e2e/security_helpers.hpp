@@ -1,0 +1,47 @@
+#pragma once
+
+// What the Keycloak and the iamcore security suites share: the application
+// catalog they run ecr with, the URLs and bodies they send, and the writes
+// that refused callers must not make.
+
+#include "tests/e2e/nats_helpers.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ecr::test {
+
+/// smart-meter has a (permissive) schema, so that D5/D6 answer 200; lamp has
+/// none.
+extern const std::string security_applications_yaml;
+
+std::string endpoint_url(const std::string& endpoint,
+                         const std::string& app_version = "smart-meter-v1");
+
+std::string system_configs_url(const std::string& level_path);
+
+extern const std::string system_config_body;
+
+/// A batch (E5) of `{"v":2}` to app version -> endpoints.
+std::string batch_body(const std::map<std::string, std::vector<std::string>>& targets);
+
+/// 401 with the JSON error body and the challenge of RFC 6750.
+void expect_unauthenticated(const http_response& r);
+
+/// One write attempt, for the "nothing written" checks.
+struct write_attempt {
+  std::string method;
+  std::string url;
+  std::string body;
+};
+
+/// Writes to what the suites seed (ep-1's configuration, smart-meter-v1's
+/// default and ep-1's system configuration at `system_config_url`), and to
+/// a new endpoint.
+std::vector<write_attempt> writes_over_seed(const std::string& system_config_url);
+
+/// The URLs that show everything `writes_over_seed` touches.
+std::vector<std::string> seeded_urls(const std::string& system_config_url);
+
+} // namespace ecr::test

@@ -28,8 +28,7 @@ port-file."""
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import stand_in_main
 
@@ -42,24 +41,8 @@ ROUTES = {"/api/v1/users/me/irn": ("GET", "principal"),
           "/api/v1/evaluate": ("POST", "evaluate")}
 
 
-class stand_in(ThreadingHTTPServer):
-  daemon_threads = True
-
-  def __init__(self, port, directory):
-    super().__init__(("127.0.0.1", port), handler)
-    self.directory = directory
-    self.lock = threading.Lock()
-
-
 class bad_request(Exception):
   pass
-
-
-def read_text(path, default=None):
-  try:
-    return path.read_text()
-  except FileNotFoundError:
-    return default
 
 
 def matches(pattern, value):
@@ -113,7 +96,7 @@ class handler(BaseHTTPRequestHandler):
     except bad_request as why:
       self.record(f"rejected {method} {self.path}: {why}")
       return self.answer_message(400, str(why))
-    forced = read_text(directory / f"answer-{name}")
+    forced = stand_in_main.read_text(directory / f"answer-{name}")
     if forced is not None:
       self.record(f"forced {name}")
       status, _, answer = forced.partition("\n")
@@ -167,7 +150,7 @@ class handler(BaseHTTPRequestHandler):
       wanted = ("bearer", token)
     else:
       wanted = ("api-key", self.headers.get("X-iamcore-API-Key"))
-    for line in read_text(self.server.directory / "credentials", "").splitlines():
+    for line in stand_in_main.read_text(self.server.directory / "credentials", "").splitlines():
       fields = line.split()
       if len(fields) == 3 and (fields[0], fields[1]) == wanted:
         return fields[2]
@@ -188,7 +171,7 @@ class handler(BaseHTTPRequestHandler):
       record("unknown")
       return self.answer_message(401, "Unauthorized")
     grants = [line.split() for line in
-              read_text(self.server.directory / "policy", "").splitlines()]
+              stand_in_main.read_text(self.server.directory / "policy", "").splitlines()]
     def allowed(resource):
       return any(len(grant) == 3 and grant[0] == principal and grant[1] == action
                  and matches(grant[2], resource) for grant in grants)
@@ -200,4 +183,4 @@ class handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-  stand_in_main.serve(stand_in)
+  stand_in_main.serve(handler)

@@ -39,8 +39,7 @@ import base64
 import binascii
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote_plus
 
 import stand_in_main
@@ -49,28 +48,6 @@ REALM_PATH = re.compile(
   r"^/realms/([A-Za-z0-9_-]+)/protocol/openid-connect/(certs|token)$")
 UMA_GRANT = "urn:ietf:params:oauth:grant-type:uma-ticket"
 DEFAULT_EXPIRES_IN = 300
-
-
-class stand_in(ThreadingHTTPServer):
-  daemon_threads = True
-
-  def __init__(self, port, directory):
-    super().__init__(("127.0.0.1", port), handler)
-    self.directory = directory
-    self.lock = threading.Lock()
-    self.connections = 0
-
-  def process_request(self, request, client_address):
-    with self.lock:
-      self.connections += 1
-    super().process_request(request, client_address)
-
-
-def read_text(path, default=None):
-  try:
-    return path.read_text()
-  except FileNotFoundError:
-    return default
 
 
 def bearer_subject(authorization, realm):
@@ -165,13 +142,13 @@ class handler(BaseHTTPRequestHandler):
     realm, endpoint = match.groups()
     if endpoint == "certs" and method == "GET":
       self.record(realm_dir, "jwks")
-      return self.answer(200, read_text(realm_dir / "jwks.json", '{"keys":[]}'))
+      return self.answer(200, stand_in_main.read_text(realm_dir / "jwks.json", '{"keys":[]}'))
     if endpoint == "token" and method == "POST":
       return self.token(realm, realm_dir, body)
     return self.answer_json(405, {"error": "HTTP 405 Method Not Allowed"})
 
   def token(self, realm, realm_dir, body):
-    forced = read_text(realm_dir / "token-answer")
+    forced = stand_in_main.read_text(realm_dir / "token-answer")
     if forced is not None:
       self.record(realm_dir, "token-answer")
       status, _, answer = forced.partition("\n")
@@ -196,8 +173,8 @@ class handler(BaseHTTPRequestHandler):
       return self.oauth_error(401, "unauthorized_client",
                               "Invalid client or Invalid client credentials")
     issued = self.record(realm_dir, "token issued")
-    token = read_text(realm_dir / "access-token") or f"opaque-{realm_dir.name}-{issued}"
-    expires_in = int(read_text(realm_dir / "expires-in", str(DEFAULT_EXPIRES_IN)))
+    token = stand_in_main.read_text(realm_dir / "access-token") or f"opaque-{realm_dir.name}-{issued}"
+    expires_in = int(stand_in_main.read_text(realm_dir / "expires-in", str(DEFAULT_EXPIRES_IN)))
     self.answer_json(200, {"access_token": token, "expires_in": expires_in,
                            "token_type": "Bearer", "scope": "profile email"})
 
@@ -212,8 +189,8 @@ class handler(BaseHTTPRequestHandler):
     client_id, colon, secret = pair.partition(":")
     # RFC 6749 2.3.1: each part is form-encoded before joining.
     return (colon == ":"
-            and unquote_plus(client_id) == read_text(realm_dir / "client-id")
-            and unquote_plus(secret) == read_text(realm_dir / "client-secret"))
+            and unquote_plus(client_id) == stand_in_main.read_text(realm_dir / "client-id")
+            and unquote_plus(secret) == stand_in_main.read_text(realm_dir / "client-secret"))
 
   def uma_decision(self, realm, realm_dir, form):
     subject = bearer_subject(self.headers.get("Authorization"), realm)
@@ -223,7 +200,7 @@ class handler(BaseHTTPRequestHandler):
     if subject is None:
       record("unauthenticated")
       return self.oauth_error(401, "invalid_grant", "Invalid bearer token")
-    if form.get("audience") != read_text(realm_dir / "client-id"):
+    if form.get("audience") != stand_in_main.read_text(realm_dir / "client-id"):
       record("invalid_client")
       return self.oauth_error(400, "invalid_client", "Client application not found")
     if form.get("response_mode") != "decision" or not permission:
@@ -231,12 +208,12 @@ class handler(BaseHTTPRequestHandler):
       return self.oauth_error(400, "invalid_request",
                               "the stand-in answers single-permission decisions only")
     resource = permission.partition("#")[0]
-    resources = read_text(realm_dir / "resources")
+    resources = stand_in_main.read_text(realm_dir / "resources")
     if resources is not None and resource not in resources.splitlines():
       record("invalid_resource")
       return self.oauth_error(400, "invalid_resource",
                               f"Resource with id [{resource}] does not exist.")
-    if granted(read_text(realm_dir / "policy", ""), subject, permission):
+    if granted(stand_in_main.read_text(realm_dir / "policy", ""), subject, permission):
       record("granted")
       return self.answer_json(200, {"result": True})
     record("denied")
@@ -244,4 +221,4 @@ class handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-  stand_in_main.serve(stand_in)
+  stand_in_main.serve(handler)

@@ -4,6 +4,34 @@ test which port it listens on (tests/support/python_stand_in.cpp)."""
 import argparse
 import os
 import pathlib
+import threading
+from http.server import ThreadingHTTPServer
+
+
+class server(ThreadingHTTPServer):
+  """An HTTP stand-in on 127.0.0.1: `directory` holds what it serves and
+  logs, `lock` guards that, and `connections` counts accepted connections,
+  so tests can see connection reuse."""
+  daemon_threads = True
+
+  def __init__(self, port, directory, handler):
+    super().__init__(("127.0.0.1", port), handler)
+    self.directory = directory
+    self.lock = threading.Lock()
+    self.connections = 0
+
+  def process_request(self, request, client_address):
+    with self.lock:
+      self.connections += 1
+    super().process_request(request, client_address)
+
+
+def read_text(path, default=None):
+  """The text of `path`, or `default` when there is no such file."""
+  try:
+    return path.read_text()
+  except FileNotFoundError:
+    return default
 
 
 def port_written(path, port):
@@ -15,14 +43,14 @@ def port_written(path, port):
   os.replace(temporary, path)
 
 
-def serve(make_server):
-  """Parses --port, --dir and --port-file, makes the HTTP server with
-  `make_server(port, dir)`, announces its port and serves until stopped."""
+def serve(handler):
+  """Parses --port, --dir and --port-file, starts a `server` with `handler`,
+  announces its port and serves until stopped."""
   parser = argparse.ArgumentParser()
   parser.add_argument("--port", type=int, default=0)
   parser.add_argument("--dir", required=True)
   parser.add_argument("--port-file", required=True)
   args = parser.parse_args()
-  server = make_server(args.port, pathlib.Path(args.dir))
-  port_written(args.port_file, server.server_address[1])
-  server.serve_forever()
+  http = server(args.port, pathlib.Path(args.dir), handler)
+  port_written(args.port_file, http.server_address[1])
+  http.serve_forever()

@@ -15,9 +15,8 @@ credential it carried to credentials.log, on the same line number, as
 neither). Binds
 127.0.0.1:<port> (0: any free port) and then writes the port to port-file."""
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import stand_in_main
@@ -25,21 +24,6 @@ import stand_in_main
 HOLD_LIMIT_SECONDS = 30
 # Where ecr puts its own credential, in the order they are looked for.
 CREDENTIAL_HEADERS = ("Authorization", "X-iamcore-API-Key")
-
-
-class stand_in(ThreadingHTTPServer):
-  daemon_threads = True
-
-  def __init__(self, port, directory):
-    super().__init__(("127.0.0.1", port), handler)
-    self.directory = directory
-    self.lock = threading.Lock()
-    self.connections = 0
-
-  def process_request(self, request, client_address):
-    with self.lock:
-      self.connections += 1
-    super().process_request(request, client_address)
 
 
 class handler(BaseHTTPRequestHandler):
@@ -93,4 +77,4 @@ class handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-  stand_in_main.serve(stand_in)
+  stand_in_main.serve(handler)

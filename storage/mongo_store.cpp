@@ -838,16 +838,24 @@ private:
     return n > 0;
   }
 
+  /// Where `key.config_id` may be found for its endpoint: among the
+  /// endpoint's own documents (any app version), and as its app version's
+  /// default.
+  static std::pair<bson_ptr, bson_ptr>
+  config_id_filters(const status_record& key) {
+    return {strings({{field::tenant, key.tenant_id},
+                     {field::endpoint, key.endpoint_id},
+                     {field::config_id, key.config_id}}),
+            strings({{field::tenant, key.tenant_id},
+                     {field::app_version, key.app_version},
+                     {field::config_id, key.config_id}})};
+  }
+
   /// The configuration a confirmed configId stands for, for a new status
   /// record: the endpoint's own or its app version's default; empty when
   /// neither holds it any more.
   caf::expected<std::string> content_of(const status_record& key) {
-    auto own = strings({{field::tenant, key.tenant_id},
-                        {field::endpoint, key.endpoint_id},
-                        {field::config_id, key.config_id}});
-    auto fallback = strings({{field::tenant, key.tenant_id},
-                             {field::app_version, key.app_version},
-                             {field::config_id, key.config_id}});
+    auto [own, fallback] = config_id_filters(key);
     for (auto [name, filter] :
          {std::pair{collection::endpoint_configs, own.get()},
           std::pair{collection::default_configs, fallback.get()}}) {
@@ -866,15 +874,10 @@ private:
   /// A13: the configId is current for the endpoint (its own or its app
   /// version's default) or appears in its history.
   caf::expected<bool> config_id_known(const status_record& key) {
-    auto history = strings({{field::tenant, key.tenant_id},
-                            {field::endpoint, key.endpoint_id},
-                            {field::config_id, key.config_id}});
-    auto fallback = strings({{field::tenant, key.tenant_id},
-                             {field::app_version, key.app_version},
-                             {field::config_id, key.config_id}});
+    auto [of_endpoint, fallback] = config_id_filters(key);
     for (auto [name, filter] :
-         {std::pair{collection::statuses, history.get()},
-          std::pair{collection::endpoint_configs, history.get()},
+         {std::pair{collection::statuses, of_endpoint.get()},
+          std::pair{collection::endpoint_configs, of_endpoint.get()},
           std::pair{collection::default_configs, fallback.get()}}) {
       auto found = exists(name, *filter);
       if (!found || *found)

@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/http_client.hpp"
 #include "core/iamcore.hpp"
+#include "tests/support/error_checks.hpp"
 #include "tests/support/iamcore_stand_in.hpp"
 
 #include <gtest/gtest.h>
@@ -20,19 +21,6 @@ const std::string service_key = "Kq9-service-api-key-7fE2";
 
 std::string endpoint(const std::string& id) {
   return "irn:rc73dbh7q0:kaa:4atcicnisg::endpoint/" + id;
-}
-
-/// Expects `err` to carry `code` and none of `secrets` in its message.
-void expect_error(const caf::error& err, ec code,
-                  const std::vector<std::string>& secrets = {}) {
-  EXPECT_EQ(error_code(err), code) << render(err);
-  for (const auto& secret : secrets)
-    EXPECT_EQ(render(err).find(secret), std::string::npos)
-      << "the message shows a secret: " << render(err);
-}
-
-bool mentions(const caf::error& err, const std::string& text) {
-  return render(err).find(text) != std::string::npos;
 }
 
 iamcore_credential bearer(const std::string& token) {

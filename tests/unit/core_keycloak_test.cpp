@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/http_client.hpp"
 #include "core/keycloak.hpp"
+#include "tests/support/error_checks.hpp"
 #include "tests/support/jwt_signer.hpp"
 #include "tests/support/keycloak_stand_in.hpp"
 
@@ -21,20 +22,6 @@ const jwt_signer& signer() {
 
 int64_t now_s() {
   return static_cast<int64_t>(std::time(nullptr));
-}
-
-/// Expects `err` to carry `code` and none of `secrets` in its message.
-void expect_error(const caf::error& err, ec code,
-                  const std::vector<std::string>& secrets) {
-  EXPECT_EQ(error_code(err), code) << render(err);
-  for (const auto& secret : secrets)
-    EXPECT_EQ(render(err).find(secret), std::string::npos)
-      << "the message shows a secret: " << render(err);
-}
-
-/// Whether the message of `err` holds `text`.
-bool mentions(const caf::error& err, const std::string& text) {
-  return render(err).find(text) != std::string::npos;
 }
 
 class core_keycloak : public ::testing::Test {

@@ -29,6 +29,17 @@ schema_rule app_catalog::schema_for(std::string_view app_version) const {
   return {own ? own : app.schema, app.schema_required};
 }
 
+std::optional<std::string>
+app_catalog::tenant_of(std::string_view app_version) const {
+  auto owner = owners_.find(app_version);
+  if (owner == owners_.end())
+    return std::nullopt;
+  const auto& tenant = applications_.at(owner->second).tenant_id;
+  if (tenant.empty())
+    return std::nullopt;
+  return tenant;
+}
+
 live_app_catalog::live_app_catalog(app_catalog initial)
   : current_(std::make_shared<const app_catalog>(std::move(initial))) {
   // nop

@@ -23,6 +23,9 @@ struct application_settings {
   /// App version name -> version-level schema (null: the version is listed
   /// without a schema of its own).
   std::map<std::string, std::shared_ptr<const json_schema>> versions;
+  /// The tenant owning the application and its versions in tenant-scoped
+  /// mode; empty: none given (the default tenant owns them).
+  std::string tenant_id = {};
 };
 
 /// The schema in force for an app version.
@@ -48,6 +51,13 @@ public:
   /// The schema in force for an app version: its own, else its
   /// application's; unknown versions get {null, false}.
   schema_rule schema_for(std::string_view app_version) const;
+
+  /// The tenant_id of the application listing `app_version`; nullopt when
+  /// the version is unknown or its application names no tenant (the
+  /// caller's default tenant owns it then). Two lookups and, only for a
+  /// tenant too long for the small-string buffer, one allocation: it runs
+  /// on every CDTP request.
+  std::optional<std::string> tenant_of(std::string_view app_version) const;
 
   const std::map<std::string, application_settings>& applications() const noexcept {
     return applications_;

@@ -412,6 +412,17 @@ const std::vector<key_spec>& key_table() {
      instance_name([](settings& s, const std::string& v) {
        s.security.iamcore.application = v;
      })},
+    {"kaa.security.multitenancy.enabled", {},
+     boolean([](settings& s, bool v) { s.security.multitenancy.enabled = v; })},
+    {"kaa.security.multitenancy.tenant-manager-url", {},
+     text(http_url_pattern(), "must be an http:// or https:// URL",
+          [](settings& s, const std::string& v) {
+            s.security.multitenancy.tenant_manager_url = v;
+          })},
+    {"kaa.security.multitenancy.context-cache-seconds", {},
+     integer(0, 86400, [](settings& s, int64_t v) {
+       s.security.multitenancy.context_cache_seconds = static_cast<int>(v);
+     })},
     {"kaa.tekton.enabled", {},
      boolean([](settings& s, bool v) { s.tekton.enabled = v; })},
     {"kaa.tekton.url", {},
@@ -673,6 +684,21 @@ caf::error read_versions(const YAML::Node& app_node, application_settings& app,
   return {};
 }
 
+/// `<app>.tenant-id`: the tenant owning the application, checked like a
+/// tenantId path identifier (A3); empty when absent.
+caf::expected<std::string> read_tenant(const YAML::Node& app_node,
+                                       const std::string& app_key) {
+  auto key = app_key + ".tenant-id";
+  auto tenant = find_key(app_node, "tenant-id");
+  if (!tenant || tenant->IsNull())
+    return std::string{};
+  if (!tenant->IsScalar())
+    return invalid(key, "must be a tenant id, a plain value");
+  if (auto err = check_identifier(tenant->Scalar(), "tenant id"))
+    return invalid(key, error_message(err));
+  return tenant->Scalar();
+}
+
 caf::expected<application_settings>
 read_application(const std::string& name, const YAML::Node& node,
                  std::map<std::string, std::string>& owners) {
@@ -702,6 +728,10 @@ read_application(const std::string& name, const YAML::Node& node,
   if (!schema)
     return schema.error();
   app.schema = std::move(*schema);
+  auto tenant = read_tenant(node, key);
+  if (!tenant)
+    return tenant.error();
+  app.tenant_id = std::move(*tenant);
   if (auto err = read_versions(node, app, key, owners))
     return err;
   return app;

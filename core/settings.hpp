@@ -129,10 +129,26 @@ struct settings {
       /// The IRN application of Kaa's resources.
       std::string application = "kaa";
     } iamcore;
+    /// Several tenants, each its own Keycloak realm (spec 7.3): a token's
+    /// tenant is the realm of its issuer, whose security context (issuer
+    /// URLs) the Tenant Manager names.
+    struct multitenancy_settings {
+      bool enabled = false;
+      std::string tenant_manager_url = "http://tenant-manager";
+      /// How long a tenant's security context is reused; tenant lifecycle
+      /// events (21/TLE) drop it sooner.
+      int context_cache_seconds = 300;
+    } multitenancy;
 
     /// Whether REST callers are authenticated at all.
     bool active() const noexcept {
       return enabled || iamcore.enabled;
+    }
+
+    /// Whether each caller reads and writes its own tenant's data only: its
+    /// tenant comes from its token's realm or its iamcore principal.
+    bool tenant_scoped() const noexcept {
+      return multitenancy.enabled && active();
     }
   } security;
 

@@ -32,16 +32,22 @@ const json_value* member(const json_value& object, const char* name) {
   return &i->value;
 }
 
-/// An object's `name`, checked like a path identifier (A3).
-caf::expected<std::string> read_name(const json_value& object,
-                                     const std::string& where,
-                                     std::string_view what) {
-  auto name = member(object, "name");
-  if (!name || !name->IsString())
-    return invalid(where + ".name", "must be a string");
-  std::string text{name->GetString(), name->GetStringLength()};
+/// Member `key` of `object`: a string checked like a path identifier (A3);
+/// empty when absent, unless `required`.
+caf::expected<std::string> read_identifier(const json_value& object,
+                                           const char* key,
+                                           const std::string& where,
+                                           std::string_view what,
+                                           bool required) {
+  auto value = member(object, key);
+  if (!value && !required)
+    return std::string{};
+  auto value_where = where + "." + key;
+  if (!value || !value->IsString())
+    return invalid(value_where, "must be a string");
+  std::string text{value->GetString(), value->GetStringLength()};
   if (auto err = check_identifier(text, what))
-    return invalid(where + ".name", error_message(err));
+    return invalid(value_where, error_message(err));
   return text;
 }
 
@@ -118,7 +124,8 @@ caf::error read_versions(const json_value& app_node, const std::string& where,
     auto version_where = where + ".appVersions[" + std::to_string(i) + "]";
     if (!version.IsObject())
       return invalid(version_where, "must be an object");
-    auto name = read_name(version, version_where, "app version name");
+    auto name = read_identifier(version, "name", version_where,
+                                "app version name", true);
     if (!name)
       return name.error();
     if (auto [owner, fresh] = owners.emplace(*name, app.name); !fresh)
@@ -200,12 +207,16 @@ caf::expected<app_catalog> parse_tekton_app_configs(std::string_view json) {
     if (!node.IsObject())
       return invalid(where, "must be an object");
     application_settings app;
-    auto name = read_name(node, where, "application name");
+    auto name = read_identifier(node, "name", where, "application name", true);
     if (!name)
       return name.error();
     if (catalog.applications().count(*name))
       return invalid(where, "application " + *name + " listed twice");
     app.name = std::move(*name);
+    auto tenant = read_identifier(node, "tenantId", where, "tenant id", false);
+    if (!tenant)
+      return tenant.error();
+    app.tenant_id = std::move(*tenant);
     auto config = read_config(node, where);
     if (!config)
       return config.error();

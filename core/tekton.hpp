@@ -21,10 +21,13 @@ std::string tekton_app_configs_url(std::string_view base_url,
 /// docs/configuration.md, "Application settings from Tekton"):
 ///
 ///     {"applications": [{"name": "smart-meter",
+///                        "tenantId": "<tenant>",
 ///                        "config": {<kaa.applications.<app> keys>},
 ///                        "appVersions": [{"name": "smart-meter-v1",
 ///                                         "config": {<version keys>}}]}]}
 ///
+/// `tenantId` (optional) names the tenant owning the application and its
+/// versions in tenant-scoped mode; without it the default tenant owns them.
 /// Schemas are JSON values or strings holding JSON and are compiled here.
 /// Any mistake fails the whole answer with `ec::invalid_argument` and a
 /// message naming where it is (e.g. `applications[0].config.endpoint-

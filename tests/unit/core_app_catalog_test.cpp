@@ -113,6 +113,35 @@ TEST(core_app_catalog_owners, a_version_listed_twice_belongs_to_the_first_by_nam
   }
 }
 
+TEST_F(core_app_catalog, tenant_of_names_the_tenant_of_the_listing_application) {
+  catalog_.add({"meter", nullptr, false, {{"meter-v1", nullptr}, {"meter-v2", nullptr}},
+                "tenant-a"});
+  EXPECT_EQ(catalog_.tenant_of("meter-v1"), "tenant-a");
+  EXPECT_EQ(catalog_.tenant_of("meter-v2"), "tenant-a");
+  // An application without a tenant-id, and versions nobody lists, leave
+  // the choice to the caller.
+  EXPECT_EQ(catalog_.tenant_of("kettle-v1"), std::nullopt);
+  EXPECT_EQ(catalog_.tenant_of("unknown-v1"), std::nullopt);
+  EXPECT_EQ(catalog_.tenant_of("meter"), std::nullopt);
+}
+
+TEST_F(core_app_catalog, tenant_of_follows_a_replaced_application) {
+  catalog_.add({"meter", nullptr, false, {{"meter-v1", nullptr}}, "tenant-a"});
+  catalog_.add({"meter", nullptr, false, {{"meter-v1", nullptr}}, "tenant-b"});
+  EXPECT_EQ(catalog_.tenant_of("meter-v1"), "tenant-b");
+  catalog_.add({"meter", nullptr, false, {{"meter-v1", nullptr}}});
+  EXPECT_EQ(catalog_.tenant_of("meter-v1"), std::nullopt);
+}
+
+TEST(core_app_catalog_owners, a_version_listed_twice_has_the_tenant_of_its_owner) {
+  app_catalog catalog;
+  catalog.add({"b-app", nullptr, false, {{"shared-v1", nullptr}}, "tenant-b"});
+  catalog.add({"a-app", nullptr, false, {{"shared-v1", nullptr}}});
+  EXPECT_EQ(catalog.tenant_of("shared-v1"), std::nullopt);
+  catalog.add({"a-app", nullptr, false, {{"shared-v1", nullptr}}, "tenant-a"});
+  EXPECT_EQ(catalog.tenant_of("shared-v1"), "tenant-a");
+}
+
 TEST(live_app_catalog, a_replacement_leaves_earlier_snapshots_intact) {
   app_catalog first;
   first.add({"kettle", nullptr, false, {{"kettle-v1", nullptr}}});

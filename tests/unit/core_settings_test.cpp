@@ -319,6 +319,40 @@ TEST_F(core_settings, security_needs_an_issuer_and_a_client) {
                        "kaa.security.issuer.private-url"));
 }
 
+TEST_F(core_settings, multitenancy_scopes_data_only_with_security_on) {
+  env_map keycloak{{"KAA_SECURITY_ENABLED", "true"},
+                   {"KAA_SECURITY_ISSUER_PUBLIC_URL", "https://kc/realms/kaa"},
+                   {"KAA_SECURITY_CLIENT_ID", "kaa-ecr"},
+                   {"KAA_SECURITY_MULTITENANCY_ENABLED", "true"},
+                   {"KAA_SECURITY_MULTITENANCY_TENANT_MANAGER_URL", "http://tm:8080"},
+                   {"KAA_SECURITY_MULTITENANCY_CONTEXT_CACHE_SECONDS", "60"}};
+  auto s = load("", keycloak);
+  ASSERT_TRUE(s) << render(s.error());
+  EXPECT_TRUE(s->security.tenant_scoped());
+  EXPECT_EQ(s->security.multitenancy.tenant_manager_url, "http://tm:8080");
+  EXPECT_EQ(s->security.multitenancy.context_cache_seconds, 60);
+  auto defaults = load("", {{"KAA_SECURITY_MULTITENANCY_ENABLED", "true"}});
+  ASSERT_TRUE(defaults) << render(defaults.error());
+  // Nobody is authenticated, so nobody has a tenant of their own.
+  EXPECT_FALSE(defaults->security.tenant_scoped());
+  EXPECT_EQ(defaults->security.multitenancy.tenant_manager_url,
+            "http://tenant-manager");
+  EXPECT_EQ(defaults->security.multitenancy.context_cache_seconds, 300);
+  auto iamcore = load("", {{"KAA_SECURITY_IAMCORE_ENABLED", "true"},
+                           {"KAA_SECURITY_IAMCORE_API_KEY", "k-1"},
+                           {"KAA_SECURITY_MULTITENANCY_ENABLED", "true"}});
+  ASSERT_TRUE(iamcore) << render(iamcore.error());
+  EXPECT_TRUE(iamcore->security.tenant_scoped());
+  keycloak.erase("KAA_SECURITY_MULTITENANCY_ENABLED");
+  auto single = load("", keycloak);
+  ASSERT_TRUE(single) << render(single.error());
+  EXPECT_FALSE(single->security.tenant_scoped());
+  EXPECT_TRUE(rejected("", {{"KAA_SECURITY_MULTITENANCY_TENANT_MANAGER_URL", "tm"}},
+                       "kaa.security.multitenancy.tenant-manager-url"));
+  EXPECT_TRUE(rejected("", {{"KAA_SECURITY_MULTITENANCY_CONTEXT_CACHE_SECONDS", "-1"}},
+                       "kaa.security.multitenancy.context-cache-seconds"));
+}
+
 TEST_F(core_settings, iamcore_needs_its_api_key_but_no_issuer) {
   auto s = load("", {{"KAA_SECURITY_IAMCORE_ENABLED", "true"},
                      {"KAA_SECURITY_IAMCORE_API_KEY", "k-1"}});
@@ -450,6 +484,34 @@ kaa.applications:
   EXPECT_EQ(schema_text(s, "kettle-v1"), R"({"type":"object"})");
 }
 
+TEST_F(core_settings, applications_may_name_their_tenant) {
+  auto s = loaded(R"(
+kaa:
+  applications:
+    meter:
+      tenant-id: f889ce8a-aac4-4de5-a4a3-8b4503174690
+      versions: [meter-v1, meter-v2]
+    gauge:
+      tenant-id: 42
+      versions: [gauge-v1]
+    lamp:
+      tenant-id:
+      versions: [lamp-v1]
+    kettle:
+      versions: [kettle-v1]
+)");
+  const auto& apps = s.applications.applications();
+  EXPECT_EQ(apps.at("meter").tenant_id, "f889ce8a-aac4-4de5-a4a3-8b4503174690");
+  EXPECT_EQ(s.applications.tenant_of("meter-v2"), "f889ce8a-aac4-4de5-a4a3-8b4503174690");
+  // A plain scalar is the tenant's name, whatever it looks like.
+  EXPECT_EQ(s.applications.tenant_of("gauge-v1"), "42");
+  // Empty or absent: the default tenant owns the versions.
+  EXPECT_EQ(apps.at("lamp").tenant_id, "");
+  EXPECT_EQ(s.applications.tenant_of("lamp-v1"), std::nullopt);
+  EXPECT_EQ(apps.at("kettle").tenant_id, "");
+  EXPECT_EQ(s.applications.tenant_of("kettle-v1"), std::nullopt);
+}
+
 TEST_F(core_settings, no_applications_means_an_empty_catalog) {
   EXPECT_TRUE(loaded("").applications.applications().empty());
   EXPECT_TRUE(loaded("kaa:\n  applications:\n").applications.applications().empty());
@@ -506,6 +568,16 @@ TEST_F(core_settings, invalid_applications_are_rejected_naming_the_key) {
                 "application kettle"},
          sample{"{kettle: {versions: [v1, v1]}}",
                 "kaa.applications.kettle.versions.v1: app version v1 is already listed"},
+         sample{"{meter: {tenant-id: ''}}",
+                "kaa.applications.meter.tenant-id: tenant id must be 1 to 256 bytes"},
+         sample{"{meter: {tenant-id: " + long_name + "}}",
+                "kaa.applications.meter.tenant-id: tenant id must be 1 to 256 bytes"},
+         sample{"{meter: {tenant-id: \"a\\tb\"}}",
+                "kaa.applications.meter.tenant-id: tenant id must not contain control characters"},
+         sample{"{meter: {tenant-id: [tenant-a]}}",
+                "kaa.applications.meter.tenant-id: must be a tenant id, a plain value"},
+         sample{"{meter: {tenant-id: {id: tenant-a}}}",
+                "kaa.applications.meter.tenant-id: must be a tenant id, a plain value"},
        })
     EXPECT_TRUE(rejected("kaa:\n  applications: " + apps + "\n", {}, key)) << apps;
 }

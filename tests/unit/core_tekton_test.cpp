@@ -16,6 +16,7 @@ namespace {
 const char* const sample = R"({
   "applications": [
     {"name": "smart-meter",
+     "tenantId": "tenant-a",
      "config": {"endpoint-configuration": {
                   "schema-required": true,
                   "schema": {"type": "object", "required": ["pushInterval"]}}},
@@ -24,6 +25,7 @@ const char* const sample = R"({
        {"name": "smart-meter-v2",
         "config": {"endpointConfigurationSchema": "{\"required\": [\"mode\"]}"}}]},
     {"name": "sensor",
+     "tenantId": null,
      "config": {"endpointConfigurationSchema": {"maxProperties": 1}},
      "appVersions": [{"name": "sensor-v1", "config": {}}]},
     {"name": "bare"}
@@ -61,6 +63,17 @@ TEST(core_tekton, settings_map_versions_to_applications_with_their_schemas) {
   EXPECT_EQ(catalog->applications().at("bare").schema, nullptr);
 }
 
+TEST(core_tekton, an_application_may_name_its_tenant) {
+  auto catalog = parse_tekton_app_configs(sample);
+  ASSERT_TRUE(catalog) << render(catalog.error());
+  EXPECT_EQ(catalog->applications().at("smart-meter").tenant_id, "tenant-a");
+  EXPECT_EQ(catalog->tenant_of("smart-meter-v1"), "tenant-a");
+  EXPECT_EQ(catalog->tenant_of("smart-meter-v2"), "tenant-a");
+  // null or absent: none named.
+  EXPECT_EQ(catalog->tenant_of("sensor-v1"), std::nullopt);
+  EXPECT_EQ(catalog->applications().at("bare").tenant_id, "");
+}
+
 TEST(core_tekton, no_applications_is_an_empty_catalog) {
   auto catalog = parse_tekton_app_configs(R"({"applications": []})");
   ASSERT_TRUE(catalog) << render(catalog.error());
@@ -78,6 +91,12 @@ TEST(core_tekton, mistakes_fail_the_whole_answer_naming_where) {
          {R"({"applications": [{"name": ""}]})", "applications[0].name: application name"},
          {R"({"applications": [{"name": "a"}, {"name": "a"}]})",
           "applications[1]: application a listed twice"},
+         {R"({"applications": [{"name": "a", "tenantId": 7}]})",
+          "applications[0].tenantId: must be a string"},
+         {R"({"applications": [{"name": "a", "tenantId": ""}]})",
+          "applications[0].tenantId: tenant id must be 1 to 256 bytes"},
+         {R"({"applications": [{"name": "a", "tenantId": "t\u0001"}]})",
+          "applications[0].tenantId: tenant id must not contain control characters"},
          {R"({"applications": [{"name": "a", "config": []}]})",
           "applications[0].config: must be an object"},
          {R"({"applications": [{"name": "a", "config": {"endpoint-configuration": 1}}]})",

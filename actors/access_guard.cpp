@@ -1,5 +1,7 @@
 #include "actors/access_guard.hpp"
 
+#include "actors/token_refresher.hpp"
+
 #include "core/error.hpp"
 #include "core/http_client.hpp"
 #include "core/iamcore.hpp"
@@ -57,7 +59,8 @@ access_checker::~access_checker() {
 
 keycloak_checker::keycloak_checker(access_checker_config cfg)
   : cfg_(std::move(cfg)) {
-  // nop
+  realms_.emplace(cfg_.default_tenant.tenant_id,
+                  realm{cfg_.default_tenant, 0, {}, false, 0});
 }
 
 caf::expected<access_grant>
@@ -66,92 +69,163 @@ keycloak_checker::check(const access_request& request) {
   if (!token)
     return token.error();
   auto digest = sha256_hex(*token);
-  auto claims = authenticate(*token, digest);
-  if (!claims)
-    return claims.error();
+  auto caller = authenticate(*token, digest);
+  if (!caller)
+    return caller.error();
   for (const auto& permission : request.permissions)
-    if (auto err = authorize(*token, digest, *claims, permission))
+    if (auto err = authorize(*token, digest, *caller, permission))
       return err;
-  return access_grant{claims->subject, cfg_.tenant_id};
+  return access_grant{caller->claims.subject, caller->tenant_id};
 }
 
-caf::expected<jwt_claims>
+void keycloak_checker::forget_tenant(const std::string& tenant_id) {
+  std::lock_guard guard{mutex_};
+  if (tenant_id == cfg_.default_tenant.tenant_id) {
+    // Its context is the settings'; only its keys may have changed.
+    realms_.insert_or_assign(tenant_id,
+                             realm{cfg_.default_tenant, 0, {}, false, 0});
+  } else {
+    realms_.erase(tenant_id);
+  }
+  std::erase_if(tokens_, [&](const auto& entry) {
+    return entry.second.tenant_id == tenant_id;
+  });
+}
+
+caf::expected<keycloak_checker::verified_token>
 keycloak_checker::authenticate(const std::string& token,
-                             const std::string& digest) {
+                               const std::string& digest) {
   auto now = cfg_.now_s();
   jwt_policy policy;
-  policy.issuer = cfg_.issuer;
   policy.now_s = now;
   {
     std::lock_guard guard{mutex_};
     if (auto known = tokens_.find(digest); known != tokens_.end()) {
       // Verified before; only its dates can have turned since.
-      const auto& claims = known->second.claims;
-      if (claims.expires_at + policy.leeway_s >= now)
-        return claims;
+      if (known->second.claims.expires_at + policy.leeway_s >= now)
+        return known->second;
       tokens_.erase(known);
       return unauthenticated("invalid bearer token: expired");
     }
   }
-  auto header = peek_jwt(token);
-  if (!header)
-    return header.error();
-  auto keys = keys_for(header->key_id, now);
+  auto unverified = peek_jwt(token);
+  if (!unverified)
+    return unverified.error();
+  auto context = context_of(unverified->claims.issuer, now);
+  if (!context)
+    return context.error();
+  auto keys = keys_for(*context, unverified->key_id, now);
   if (!keys)
     return keys.error();
+  policy.issuer = context->issuer_public_url;
   auto claims = verify_jwt(token, *keys, policy);
   if (!claims)
     return claims.error();
+  verified_token result{std::move(*claims), context->tenant_id};
   std::lock_guard guard{mutex_};
   bound(tokens_, cfg_.max_cached);
-  tokens_.emplace(digest, verified_token{*claims});
-  return claims;
+  tokens_.emplace(digest, result);
+  return result;
 }
 
-caf::expected<jwk_set> keycloak_checker::keys_for(const std::string& key_id,
-                                                int64_t now) {
+caf::expected<tenant_security_context>
+keycloak_checker::context_of(const std::string& issuer, int64_t now) {
+  // Without multitenancy, or for the default realm's own issuer, the
+  // settings decide; a wrong `iss` then fails verification.
+  if (!cfg_.resolve_tenant || issuer == cfg_.default_tenant.issuer_public_url)
+    return cfg_.default_tenant;
+  auto tenant = realm_of_issuer(issuer);
+  if (tenant.empty())
+    return unauthenticated("invalid bearer token: its issuer names no "
+                           "Keycloak realm");
+  // The default tenant's realm is the settings' only: a token naming it
+  // from elsewhere fails verification.
+  if (tenant == cfg_.default_tenant.tenant_id)
+    return cfg_.default_tenant;
   {
     std::lock_guard guard{mutex_};
-    auto unknown = !key_id.empty() && !keys_.contains(key_id);
-    auto due = !have_keys_
-               || (unknown && now - last_fetch_s_ >= cfg_.refetch_interval_s);
-    if (!due)
-      return keys_;
-    // Claimed under the lock: other guards keep the old keys meanwhile.
-    last_fetch_s_ = now;
+    if (auto known = realms_.find(tenant);
+        known != realms_.end()
+        && (known->second.expires_s == 0 || known->second.expires_s > now))
+      return known->second.context;
   }
-  auto fetched = cfg_.fetch_keys();
+  auto resolved = cfg_.resolve_tenant(tenant);
+  if (!resolved) {
+    if (error_code(resolved.error()) == ec::not_found)
+      return unauthenticated("invalid bearer token: tenant " + tenant
+                             + " is unknown");
+    return make_error(ec::unavailable,
+                      "the tenant's security context cannot be resolved: "
+                        + error_message(resolved.error()));
+  }
   std::lock_guard guard{mutex_};
+  auto& entry = realms_[tenant];
+  if (entry.context != *resolved) {
+    // Another realm now: its keys are not the old ones.
+    entry = realm{*resolved, 0, {}, false, 0};
+  }
+  entry.expires_s = now + cfg_.context_ttl_s;
+  return entry.context;
+}
+
+caf::expected<jwk_set>
+keycloak_checker::keys_for(const tenant_security_context& context,
+                           const std::string& key_id, int64_t now) {
+  {
+    std::lock_guard guard{mutex_};
+    auto& entry = realms_[context.tenant_id];
+    if (entry.context.issuer_public_url.empty())
+      entry.context = context;
+    auto unknown = !key_id.empty() && !entry.keys.contains(key_id);
+    auto due = !entry.have_keys
+               || (unknown
+                   && now - entry.last_fetch_s >= cfg_.refetch_interval_s);
+    if (!due)
+      return entry.keys;
+    // Claimed under the lock: other guards keep the old keys meanwhile.
+    entry.last_fetch_s = now;
+  }
+  auto fetched = cfg_.fetch_keys(context.issuer_private_url);
+  std::lock_guard guard{mutex_};
+  auto& entry = realms_[context.tenant_id];
   if (fetched) {
-    keys_ = std::move(*fetched);
-    have_keys_ = true;
+    entry.keys = std::move(*fetched);
+    entry.have_keys = true;
   } else {
-    ECR_WARN("access: cannot fetch the issuer's keys: {}",
-             error_message(fetched.error()));
-    if (!have_keys_)
+    ECR_WARN("access: cannot fetch the keys of tenant {}: {}",
+             context.tenant_id, error_message(fetched.error()));
+    if (!entry.have_keys)
       return make_error(ec::unavailable,
                         "the token issuer's keys cannot be fetched: "
                           + error_message(fetched.error()));
   }
-  return keys_;
+  return entry.keys;
 }
 
 caf::error keycloak_checker::authorize(const std::string& token,
-                                     const std::string& digest,
-                                     const jwt_claims& claims,
-                                     const std::string& permission) {
+                                       const std::string& digest,
+                                       const verified_token& caller,
+                                       const std::string& permission) {
   auto now = cfg_.now_s();
   auto key = digest + ' ' + permission;
   std::optional<bool> allowed;
+  std::string issuer_url;
   {
     std::lock_guard guard{mutex_};
     auto cached = decisions_.find(key);
     if (cached != decisions_.end() && cached->second.expires_s > now)
       allowed = cached->second.allowed;
+    else if (auto known = realms_.find(caller.tenant_id);
+             known != realms_.end())
+      issuer_url = known->second.context.issuer_private_url;
   }
   if (!allowed) {
+    if (issuer_url.empty())
+      // Forgotten since the token was verified.
+      return make_error(ec::unavailable, "the tenant's security context "
+                                         "changed; try again");
     // Asked without the lock: other callers go on meanwhile.
-    auto decided = cfg_.decide(token, permission);
+    auto decided = cfg_.decide(issuer_url, token, permission);
     if (!decided) {
       if (error_code(decided.error()) == ec::unauthenticated)
         return decided.error();
@@ -162,7 +236,8 @@ caf::error keycloak_checker::authorize(const std::string& token,
     allowed = *decided;
     std::lock_guard guard{mutex_};
     bound(decisions_, cfg_.max_cached);
-    auto expires = std::min(now + cfg_.decision_ttl_s, claims.expires_at);
+    auto expires = std::min(now + cfg_.decision_ttl_s,
+                            caller.claims.expires_at);
     decisions_.insert_or_assign(key, decision{*allowed, expires});
   }
   if (!*allowed)
@@ -231,6 +306,13 @@ iamcore_checker::check(const access_request& request) {
                                             : caller->tenant};
 }
 
+void iamcore_checker::forget_tenant(const std::string& tenant_id) {
+  std::lock_guard guard{mutex_};
+  std::erase_if(principals_, [&](const auto& entry) {
+    return entry.second.value.tenant == tenant_id;
+  });
+}
+
 caf::expected<irn>
 iamcore_checker::principal(const iamcore_credential& credential,
                            const std::string& digest, int64_t now) {
@@ -263,6 +345,9 @@ caf::error validate(const access_guard_config& cfg) {
       || cfg.client_id.empty())
     return make_error(ec::invalid_configuration,
                       "access guard needs the issuer URLs and a client id");
+  if (cfg.multitenancy && cfg.multitenancy->tenant_manager_url.empty())
+    return make_error(ec::invalid_configuration,
+                      "multitenancy needs the Tenant Manager's URL");
   return {};
 }
 
@@ -297,17 +382,30 @@ make_access_checker(const access_guard_config& cfg) {
     return std::make_shared<iamcore_checker>(std::move(checker));
   }
   access_checker_config checker;
-  checker.issuer = cfg.issuer_public_url;
-  checker.tenant_id = cfg.tenant_id;
+  checker.default_tenant = {cfg.tenant_id, cfg.issuer_public_url,
+                            cfg.issuer_private_url};
   checker.decision_ttl_s = cfg.decision_ttl_s;
-  checker.fetch_keys = [http = cfg.http, issuer = cfg.issuer_private_url] {
-    return fetch_jwks(*http, issuer);
+  checker.fetch_keys = [http = cfg.http](const std::string& issuer_url) {
+    return fetch_jwks(*http, issuer_url);
   };
-  checker.decide = [http = cfg.http, issuer = cfg.issuer_private_url,
-                    audience = cfg.client_id](const std::string& token,
-                                              const std::string& permission) {
-    return uma_decision(*http, issuer, audience, token, permission);
+  checker.decide = [http = cfg.http, audience = cfg.client_id](
+                     const std::string& issuer_url, const std::string& token,
+                     const std::string& permission) {
+    return uma_decision(*http, issuer_url, audience, token, permission);
   };
+  if (cfg.multitenancy) {
+    checker.context_ttl_s = cfg.multitenancy->context_ttl_s;
+    checker.resolve_tenant = [http = cfg.http,
+                              url = cfg.multitenancy->tenant_manager_url,
+                              credentials = cfg.credentials](
+                               const std::string& tenant_id) {
+      std::vector<std::string> headers;
+      if (credentials)
+        if (auto header = credentials->authorization_header())
+          headers.push_back(std::move(*header));
+      return fetch_tenant_context(*http, url, tenant_id, std::move(headers));
+    };
+  }
   checker.now_s = seconds_now;
   return std::make_shared<keycloak_checker>(std::move(checker));
 }
@@ -323,6 +421,11 @@ access_guard(access_guard_actor::stateful_pointer<access_guard_state> self,
       if (!grant)
         return grant.error();
       return std::move(*grant);
+    },
+    [self](atom::forget, const std::string& tenant_id) {
+      ECR_INFO("access: tenant {} changed; its security context is "
+               "resolved again", tenant_id);
+      self->state.checker->forget_tenant(tenant_id);
     },
   };
 }

@@ -3,6 +3,7 @@
 #include "actors/actors.hpp"
 #include "core/iamcore.hpp"
 #include "core/jwt.hpp"
+#include "core/tenant_manager.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -16,6 +17,7 @@
 namespace ecr {
 
 class outbound_http_client;
+class service_credentials;
 
 /// Decides whether a REST caller is who it claims and may do what the route
 /// needs (A20). Implementations are thread-safe: the guards share one.
@@ -25,47 +27,65 @@ public:
 
   virtual caf::expected<access_grant> check(const access_request& request)
     = 0;
+
+  /// A tenant changed or left: what was learned of it is not trusted any
+  /// more.
+  virtual void forget_tenant(const std::string& tenant_id) = 0;
 };
 
-/// How the Keycloak checker reaches the issuer; functions, so that tests can
-/// stand in for Keycloak.
+/// How the Keycloak checker reaches the issuers; functions, so that tests
+/// can stand in for Keycloak and the Tenant Manager.
 struct access_checker_config {
-  /// The `iss` every token must carry.
-  std::string issuer;
-  /// The tenant of every caller while multitenancy is off.
-  std::string tenant_id;
-  /// The issuer's current signing keys.
-  std::function<caf::expected<jwk_set>()> fetch_keys;
-  /// Whether the caller with `token` holds `permission` (UMA).
-  std::function<caf::expected<bool>(const std::string& token,
+  /// The default tenant's realm: the `iss` of its tokens and where it is
+  /// reached.
+  tenant_security_context default_tenant;
+  /// The signing keys of the realm reached at a private issuer URL.
+  std::function<caf::expected<jwk_set>(const std::string& issuer_url)>
+    fetch_keys;
+  /// Whether the caller with `token` holds `permission` (UMA), asked of the
+  /// realm reached at `issuer_url`.
+  std::function<caf::expected<bool>(const std::string& issuer_url,
+                                    const std::string& token,
                                     const std::string& permission)>
     decide;
+  /// Multitenancy (spec 7.3): the security context of a tenant, from the
+  /// Tenant Manager; `ec::not_found` for a tenant it does not know. Unset:
+  /// every token must come from the default tenant's realm.
+  std::function<caf::expected<tenant_security_context>(const std::string&)>
+    resolve_tenant;
   /// Seconds since the epoch.
   std::function<int64_t()> now_s;
   /// An unknown `kid` refetches the keys at most this often.
   int64_t refetch_interval_s = 30;
   /// How long a decision is reused (never past the token's expiry).
   int64_t decision_ttl_s = 30;
+  /// How long a tenant's security context is reused.
+  int64_t context_ttl_s = 300;
   /// Verified tokens and decisions kept; beyond, the oldest half goes.
   size_t max_cached = 10000;
 };
 
 /// Authentication and authorization of one caller (A20, spec 9.2): the
-/// bearer token is verified against the issuer's keys (fetched on first use
+/// bearer token is verified against its realm's keys (fetched on first use
 /// and again for an unknown `kid`, at most once per `refetch_interval_s`),
-/// then each permission is asked of the issuer unless a recent decision for
-/// the same token is at hand. Tokens and decisions are cached under the
-/// token's SHA-256, never the token. Calls to the issuer run outside its
-/// lock.
+/// then each permission is asked of that realm unless a recent decision for
+/// the same token is at hand. With multitenancy the realm is the tenant the
+/// token's `iss` names, trusted only as far as the Tenant Manager's context
+/// for it: the token must verify with that context's keys and issuer.
+/// Tokens and decisions are cached under the token's SHA-256, never the
+/// token. Calls to Keycloak and the Tenant Manager run outside the lock.
 class keycloak_checker final : public access_checker {
 public:
   explicit keycloak_checker(access_checker_config cfg);
 
   caf::expected<access_grant> check(const access_request& request) override;
 
+  void forget_tenant(const std::string& tenant_id) override;
+
 private:
   struct verified_token {
     jwt_claims claims;
+    std::string tenant_id;
   };
 
   struct decision {
@@ -73,20 +93,33 @@ private:
     int64_t expires_s = 0;
   };
 
-  caf::expected<jwt_claims> authenticate(const std::string& token,
-                                         const std::string& digest);
-  /// The keys to verify a token naming `key_id` with, fetched first when
-  /// due.
-  caf::expected<jwk_set> keys_for(const std::string& key_id, int64_t now);
+  /// One tenant's realm and what is known of it.
+  struct realm {
+    tenant_security_context context;
+    /// 0: never (the default tenant's, from the settings).
+    int64_t expires_s = 0;
+    jwk_set keys;
+    bool have_keys = false;
+    int64_t last_fetch_s = 0;
+  };
+
+  caf::expected<verified_token> authenticate(const std::string& token,
+                                             const std::string& digest);
+  /// The context of the tenant whose realm issued a token claiming
+  /// `issuer`, asked of the Tenant Manager when not known.
+  caf::expected<tenant_security_context> context_of(const std::string& issuer,
+                                                    int64_t now);
+  /// The keys to verify a token of `tenant_id` naming `key_id` with,
+  /// fetched first when due.
+  caf::expected<jwk_set> keys_for(const tenant_security_context& context,
+                                  const std::string& key_id, int64_t now);
   caf::error authorize(const std::string& token, const std::string& digest,
-                       const jwt_claims& claims,
+                       const verified_token& caller,
                        const std::string& permission);
 
   const access_checker_config cfg_;
   std::mutex mutex_;
-  jwk_set keys_;
-  bool have_keys_ = false;
-  int64_t last_fetch_s_ = 0;
+  std::unordered_map<std::string, realm> realms_;
   std::unordered_map<std::string, verified_token> tokens_;
   std::unordered_map<std::string, decision> decisions_;
 };
@@ -122,6 +155,8 @@ public:
 
   caf::expected<access_grant> check(const access_request& request) override;
 
+  void forget_tenant(const std::string& tenant_id) override;
+
 private:
   caf::expected<irn> principal(const iamcore_credential& credential,
                                const std::string& digest, int64_t now);
@@ -148,6 +183,14 @@ struct access_guard_config {
   std::string client_id;
   std::string tenant_id;
   int64_t decision_ttl_s = 30;
+  /// ECR's own credentials, for its calls to the Tenant Manager.
+  std::shared_ptr<service_credentials> credentials;
+  /// Set for Keycloak multitenancy: where the Tenant Manager is.
+  struct multitenancy_settings {
+    std::string tenant_manager_url;
+    int64_t context_ttl_s = 300;
+  };
+  std::optional<multitenancy_settings> multitenancy;
   /// Set when iamcore decides instead of Keycloak.
   struct iamcore_settings {
     std::string url;

@@ -183,7 +183,10 @@ using event_publisher_actor = caf::typed_actor<
 /// Errors: `ec::unauthenticated` (401), `ec::forbidden` (403),
 /// `ec::unavailable` when the issuer cannot decide (503; never allow).
 using access_guard_actor = caf::typed_actor<
-  caf::replies_to<atom::check, access_request>::with<access_grant>>;
+  caf::replies_to<atom::check, access_request>::with<access_grant>,
+  // A tenant changed or left (21/TLE): its security context, and the tokens
+  // verified with it, are no longer trusted.
+  caf::reacts_to<atom::forget, std::string>>;
 
 /// The TOKEN REFRESHER: keeps ECR's own client-credentials token fresh for
 /// outbound calls (spec 9.3).

@@ -146,6 +146,11 @@ node_actor::behavior_type node(node_pointer self,
       [applications = cfg->applications](const std::string& app_version) {
         return applications->current()->application_of(app_version);
       }});
+  if (cfg->security) {
+    auto checker = make_access_checker(*cfg->security);
+    for (int i = 0; i < 2; ++i)
+      st.guards.push_back(self->spawn<caf::detached>(access_guard, checker));
+  }
   if (st.nats) {
     auto messaging = cfg->messaging;
     messaging.nats = st.nats;
@@ -155,6 +160,9 @@ node_actor::behavior_type node(node_pointer self,
     messaging.config_manager = st.config_manager;
     messaging.deliveries = deliveries;
     messaging.recorder = st.recorder;
+    // The guards share one checker, so telling one of them is enough.
+    if (!st.guards.empty())
+      messaging.tenant_listener = st.guards.front();
     auto cdtp = std::make_shared<cdtp_service>(std::move(messaging));
     st.inbound = self->spawn(inbound, cdtp);
     if (auto err = subscribe_inbound(cdtp, st.inbound))
@@ -180,11 +188,6 @@ node_actor::behavior_type node(node_pointer self,
   if (cfg->service_token)
     st.token_refresher = self->spawn<caf::detached>(token_refresher,
                                                     *cfg->service_token);
-  if (cfg->security) {
-    auto checker = make_access_checker(*cfg->security);
-    for (int i = 0; i < 2; ++i)
-      st.guards.push_back(self->spawn<caf::detached>(access_guard, checker));
-  }
   st.gateway = self->spawn(gateway_bridge);
   for (const auto& component :
        std::vector<caf::actor_addr>{st.writer.address(), st.recorder.address(),
@@ -312,6 +315,8 @@ connect_messaging(const settings& cfg, node_config& ncfg) {
     = std::chrono::milliseconds{cfg.peers.endpoint_register_timeout_ms};
   auto& messaging = ncfg.messaging;
   messaging.tenant_id = cfg.service.default_tenant;
+  messaging.tenant_scoped = cfg.security.tenant_scoped();
+  messaging.applications = ncfg.applications;
   messaging.instance_name = cfg.service.instance_name;
   messaging.configuration_consumer = cfg.peers.configuration_consumer;
   messaging.endpoint_register = cfg.peers.endpoint_register;
@@ -393,13 +398,23 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
     result->service_token = std::move(token);
   }
   if (cfg.security.active()) {
-    result->security = access_guard_config{
-      outbound, cfg.security.issuer_public_url, cfg.security.issuer_private_url,
-      cfg.security.client_id, cfg.service.default_tenant,
-      cfg.security.decision_cache_seconds, std::nullopt};
+    access_guard_config guard;
+    guard.http = outbound;
+    guard.issuer_public_url = cfg.security.issuer_public_url;
+    guard.issuer_private_url = cfg.security.issuer_private_url;
+    guard.client_id = cfg.security.client_id;
+    guard.tenant_id = cfg.service.default_tenant;
+    guard.decision_ttl_s = cfg.security.decision_cache_seconds;
+    if (result->service_token)
+      guard.credentials = result->service_token->credentials;
     if (cfg.security.iamcore.enabled)
-      result->security->iamcore = access_guard_config::iamcore_settings{
+      guard.iamcore = access_guard_config::iamcore_settings{
         cfg.security.iamcore.url, cfg.security.iamcore.application};
+    else if (cfg.security.multitenancy.enabled)
+      guard.multitenancy = access_guard_config::multitenancy_settings{
+        cfg.security.multitenancy.tenant_manager_url,
+        cfg.security.multitenancy.context_cache_seconds};
+    result->security = std::move(guard);
     if (auto err = validate(*result->security))
       return err;
   }
@@ -415,6 +430,7 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
                 const settings& cfg, const node_config& ncfg) {
   rest_api_config rest;
   rest.tenant_id = cfg.service.default_tenant;
+  rest.tenant_scoped = cfg.security.tenant_scoped();
   rest.cache = ncfg.cache;
   rest.metrics = ncfg.metrics;
   rest.applications = ncfg.applications;

@@ -113,5 +113,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(ecr, caf::first_custom_type_id)
   CAF_ADD_ATOM(ecr, ecr::atom, check, "check")
   CAF_ADD_ATOM(ecr, ecr::atom, reload, "reload")
   CAF_ADD_ATOM(ecr, ecr::atom, changed, "changed")
+  CAF_ADD_ATOM(ecr, ecr::atom, forget, "forget")
 
 CAF_END_TYPE_ID_BLOCK(ecr)

@@ -550,6 +550,99 @@ permissions_of(const route_match& found, std::string_view method,
   }
 }
 
+// -- tenants (spec 7.3) ---------------------------------------------------------
+
+/// Who may touch the data of an app version, application or tenant while
+/// data is scoped by tenant: the owner an application's `tenant-id` names,
+/// else the default tenant. CDTP serves an app version from its owner's
+/// data, so no other tenant may write there.
+class tenant_boundary {
+public:
+  tenant_boundary(std::shared_ptr<const app_catalog> applications,
+                  std::string caller, std::string default_tenant)
+    : applications_(std::move(applications)), caller_(std::move(caller)),
+      default_tenant_(std::move(default_tenant)) {
+    // nop
+  }
+
+  caf::error app_version(std::string_view name) const {
+    return check(applications_->tenant_of(name), "app version", name);
+  }
+
+  caf::error application(std::string_view name) const {
+    const auto& known = applications_->applications();
+    auto app = known.find(std::string{name});
+    std::optional<std::string> owner;
+    if (app != known.end()
+        && !app->second.tenant_id.empty())
+      owner = app->second.tenant_id;
+    return check(owner, "application", name);
+  }
+
+  caf::error tenant(std::string_view id) const {
+    return check(std::string{id}, "tenant", id);
+  }
+
+  caf::error keys(const std::vector<config_key>& keys) const {
+    for (const auto& key : keys)
+      if (auto err = app_version(key.app_version))
+        return err;
+    return {};
+  }
+
+  /// The check of what `found` names; identifiers the handler will refuse
+  /// pass here.
+  caf::error route(const route_match& found) const {
+    auto named = [&](std::string_view raw, std::string_view what,
+                     auto check) -> caf::error {
+      auto id = path_identifier(raw, what);
+      return id ? (this->*check)(*id) : caf::error{};
+    };
+    switch (found.matched->id) {
+      case route_id::endpoint_config:
+      case route_id::endpoint_configs:
+      case route_id::default_config:
+      case route_id::default_configs:
+      case route_id::schema:
+      case route_id::schema_validation:
+        return named(found.params.back(), "appVersionName",
+                     &tenant_boundary::app_version);
+      case route_id::system_configs:
+      case route_id::system_config_current:
+      case route_id::system_config: {
+        auto level = found.params[0];
+        if (level == "tenants")
+          return named(found.params[1], "tenantId", &tenant_boundary::tenant);
+        if (level == "applications")
+          return named(found.params[1], "appName",
+                       &tenant_boundary::application);
+        if (level == "app-versions")
+          return named(found.params[1], "appVersionName",
+                       &tenant_boundary::app_version);
+        return {};
+      }
+      default:
+        return {};
+    }
+  }
+
+private:
+  caf::error check(const std::optional<std::string>& owner,
+                   std::string_view what, std::string_view name) const {
+    if (owner.value_or(default_tenant_) == caller_)
+      return {};
+    return make_error(ec::forbidden,
+                      std::string{what} + " " + std::string{name}
+                        + " belongs to another tenant (an application's "
+                          "tenant-id names its owner; without one, the "
+                          "default tenant owns it)");
+  }
+
+  std::shared_ptr<const app_catalog> applications_;
+  std::string caller_;
+  std::string default_tenant_;
+};
+
 // -- on the gateway bridge -----------------------------------------------------------
 
 /// Runs `then(self, reply, grant)` once `guard` grants `access`; the refusal
@@ -640,38 +733,46 @@ public:
                           std::move(reply),
                           [handler = shared_from_this(), req = std::move(req)](
                             gateway_actor::pointer, const http_reply& r,
-                            const access_grant&) { handler->serve(req, r); });
+                            const access_grant& grant) {
+                            handler->serve(req, r, handler->tenant_of(grant));
+                          });
     }
-    serve(req, std::move(reply));
+    serve(req, std::move(reply), cfg_.tenant_id);
   }
 
 private:
-  /// Runs a routed, permitted request.
-  void serve(const http_request& req, http_reply reply) const {
+  /// Runs a routed, permitted request in the caller's tenant.
+  void serve(const http_request& req, http_reply reply,
+             const std::string& tenant) const {
     auto [path, query] = split_target(req.target);
     auto found = match_route(req.method, path);
+    if (cfg_.tenant_scoped)
+      if (auto err = boundary_of(tenant).route(found))
+        return reply(error_response(err));
     switch (found.matched->id) {
       case route_id::endpoint_config:
       case route_id::default_config:
-        return handle_config(req, found, query, std::move(reply));
+        return handle_config(req, found, query, tenant, std::move(reply));
       case route_id::endpoint_configs:
       case route_id::default_configs:
-        return handle_list(found, std::move(reply));
+        return handle_list(found, tenant, std::move(reply));
       case route_id::statuses:
-        return handle_statuses(query, std::move(reply));
+        return handle_statuses(query, tenant, std::move(reply));
       case route_id::batch:
-        return handle_batch(req, query, std::move(reply));
+        return handle_batch(req, query, tenant, std::move(reply));
       case route_id::filter:
-        return handle_filter(req, found, query, std::move(reply));
+        return handle_filter(req, found, query, tenant, std::move(reply));
       case route_id::schema:
       case route_id::schema_validation:
         return handle_schema(req, found, std::move(reply));
       case route_id::system_configs:
-        return handle_system_configs(req, found, path, query, std::move(reply));
+        return handle_system_configs(req, found, path, query, tenant,
+                                     std::move(reply));
       case route_id::system_config_current:
-        return handle_system_config_current(found, query, std::move(reply));
+        return handle_system_config_current(found, query, tenant,
+                                            std::move(reply));
       case route_id::system_config:
-        return handle_system_config(req, found, std::move(reply));
+        return handle_system_config(req, found, tenant, std::move(reply));
       case route_id::health:
       case route_id::health_startup:
         return run(std::move(reply), [](gateway_actor::pointer, http_reply r) {
@@ -702,6 +803,22 @@ private:
     return result;
   }
 
+  /// The tenant whose data a permitted caller works on.
+  const std::string& tenant_of(const access_grant& grant) const {
+    return cfg_.tenant_scoped ? grant.tenant_id : cfg_.tenant_id;
+  }
+
+  /// What `tenant` may touch, by the application settings in force.
+  tenant_boundary boundary_of(const std::string& tenant) const {
+    return {cfg_.applications->current(), tenant, cfg_.tenant_id};
+  }
+
+  /// In tenant-scoped mode, refuses keys of another tenant's app versions.
+  caf::error check_tenant(const std::vector<config_key>& keys,
+                          const std::string& tenant) const {
+    return cfg_.tenant_scoped ? boundary_of(tenant).keys(keys) : caf::error{};
+  }
+
   /// One of the guards, round robin; none while security is off.
   access_guard_actor next_guard() const {
     if (cfg_.guards.empty())
@@ -724,9 +841,10 @@ private:
   /// Builds the key addressed by a config route: endpoint routes capture
   /// (endpointId, appVersionName), default routes (appVersionName).
   caf::expected<config_key> key_of(const route_match& found,
-                                   std::string_view query) const {
+                                   std::string_view query,
+                                   const std::string& tenant) const {
     config_key key;
-    key.tenant_id = cfg_.tenant_id;
+    key.tenant_id = tenant;
     bool endpoint = found.params.size() == 2;
     if (endpoint) {
       auto id = path_identifier(found.params[0], "endpointId");
@@ -746,8 +864,9 @@ private:
   }
 
   void handle_config(const http_request& req, const route_match& found,
-                     std::string_view query, http_reply reply) const {
-    auto key = key_of(found, query);
+                     std::string_view query, const std::string& tenant,
+                     http_reply reply) const {
+    auto key = key_of(found, query, tenant);
     if (!key)
       return reply(error_response(key.error()));
     if (req.method == "GET") {
@@ -798,9 +917,10 @@ private:
       atom::put_v, std::move(*key), std::move(*content), if_match(req));
   }
 
-  void handle_list(const route_match& found, http_reply reply) const {
+  void handle_list(const route_match& found, const std::string& tenant,
+                   http_reply reply) const {
     config_key scope;
-    scope.tenant_id = cfg_.tenant_id;
+    scope.tenant_id = tenant;
     if (found.params.size() == 2) {
       auto id = path_identifier(found.params[0], "endpointId");
       if (!id)
@@ -822,7 +942,7 @@ private:
   /// E5 (A16): everything is validated before anything is written; answers
   /// `{"updated": n}` with the number of configurations that changed.
   void handle_batch(const http_request& req, std::string_view query,
-                    http_reply reply) const {
+                    const std::string& tenant, http_reply reply) const {
     auto name = config_name_of(query);
     if (!name)
       return reply(error_response(name.error()));
@@ -838,9 +958,11 @@ private:
                                  std::pair{&endpoint, "endpointId"}})
         if (auto err = check_identifier(*value, what))
           return reply(error_response(err));
-      keys.push_back({cfg_.tenant_id, std::move(endpoint),
-                      std::move(app_version), *name});
+      keys.push_back({tenant, std::move(endpoint), std::move(app_version),
+                      *name});
     }
+    if (auto err = check_tenant(keys, tenant))
+      return reply(error_response(err));
     if (auto err = check_schemas(*cfg_.applications->current(), keys,
                                  batch->payload))
       return reply(error_response(err));
@@ -858,7 +980,8 @@ private:
 
   /// E6 (A15): EPR names the endpoints of the filter, then as batch.
   void handle_filter(const http_request& req, const route_match& found,
-                     std::string_view query, http_reply reply) const {
+                     std::string_view query, const std::string& tenant,
+                     http_reply reply) const {
     auto filter_id = path_identifier(found.params[0], "filterId");
     if (!filter_id)
       return reply(error_response(filter_id.error()));
@@ -875,7 +998,9 @@ private:
     run(std::move(reply),
         [resolver = cfg_.filters, manager = cfg_.config_manager,
          guard = next_guard(), access = access_of(req),
-         applications = cfg_.applications, tenant = cfg_.tenant_id,
+         applications = cfg_.applications, tenant,
+         boundary = cfg_.tenant_scoped
+                      ? std::optional{boundary_of(tenant)} : std::nullopt,
          filter = std::move(*filter_id),
          name = std::move(*name), content = std::move(*content)](
           gateway_actor::pointer self, const http_reply& r) {
@@ -896,6 +1021,9 @@ private:
                 if (auto err = check_schemas(*applications->current(), keys,
                                              content))
                   return r(error_response(err));
+                if (boundary)
+                  if (auto err = boundary->keys(keys))
+                    return r(error_response(err));
                 auto write = [manager, keys, content](gateway_actor::pointer self,
                                                       const http_reply& r,
                                                       const access_grant&) {
@@ -910,8 +1038,9 @@ private:
         });
   }
 
-  void handle_statuses(std::string_view query, http_reply reply) const {
-    auto parsed = status_query_of(query);
+  void handle_statuses(std::string_view query, const std::string& tenant,
+                       http_reply reply) const {
+    auto parsed = status_query_of(query, tenant);
     if (!parsed)
       return reply(error_response(parsed.error()));
     ask<status_page>(
@@ -946,7 +1075,7 @@ private:
 
   /// The level (tenant, level, levelId) a system configuration route names.
   caf::expected<system_config_record>
-  system_scope(const route_match& found) const {
+  system_scope(const route_match& found, const std::string& tenant) const {
     for (const auto& path : system_level_paths) {
       if (found.params[0] != path.segment)
         continue;
@@ -954,7 +1083,7 @@ private:
       if (!id)
         return id.error();
       system_config_record scope;
-      scope.tenant_id = cfg_.tenant_id;
+      scope.tenant_id = tenant;
       scope.level = path.level;
       scope.level_id = std::move(*id);
       return scope;
@@ -979,8 +1108,8 @@ private:
   /// S1 (POST: 201 with Location and ETag) and S2 (GET: a page).
   void handle_system_configs(const http_request& req, const route_match& found,
                              std::string_view path, std::string_view query,
-                             http_reply reply) const {
-    auto scope = system_scope(found);
+                             const std::string& tenant, http_reply reply) const {
+    auto scope = system_scope(found, tenant);
     if (!scope)
       return reply(error_response(scope.error()));
     if (req.method == "GET") {
@@ -1023,8 +1152,9 @@ private:
   /// S3: the named record at the level, walking up unless told to SKIP.
   void handle_system_config_current(const route_match& found,
                                     std::string_view query,
+                                    const std::string& tenant,
                                     http_reply reply) const {
-    auto scope = system_scope(found);
+    auto scope = system_scope(found, tenant);
     if (!scope)
       return reply(error_response(scope.error()));
     auto name = config_name_of(query);
@@ -1047,8 +1177,8 @@ private:
 
   /// S4 (GET), S5 (PUT: 204) and S6 (DELETE: 204) of one configId.
   void handle_system_config(const http_request& req, const route_match& found,
-                            http_reply reply) const {
-    auto scope = system_scope(found);
+                            const std::string& tenant, http_reply reply) const {
+    auto scope = system_scope(found, tenant);
     if (!scope)
       return reply(error_response(scope.error()));
     auto config_id = path_identifier(found.params[2], "configId");
@@ -1083,9 +1213,10 @@ private:
 
   /// E7 parameters (A9): endpointId required; page >= 0; size 1..1000;
   /// sort by lastDispatchedDate, descending unless asked otherwise.
-  caf::expected<status_query> status_query_of(std::string_view query) const {
+  caf::expected<status_query> status_query_of(std::string_view query,
+                                              const std::string& tenant) const {
     status_query result;
-    result.tenant_id = cfg_.tenant_id;
+    result.tenant_id = tenant;
     auto text = [&](std::string_view name) { return query_param(query, name); };
     auto endpoint = text("endpointId");
     auto app_version = text("appVersionName");

@@ -15,8 +15,12 @@ class live_app_catalog;
 class service_metrics;
 
 struct rest_api_config {
-  /// Tenant of every record while multitenancy is off.
+  /// The default tenant: of every record while data is not scoped by
+  /// tenant, and the owner of applications that name no tenant.
   std::string tenant_id = "kaa";
+  /// Each caller reads and writes its own tenant's data only (multitenancy
+  /// or iamcore): the tenant of its access grant.
+  bool tenant_scoped = false;
   std::shared_ptr<config_cache> cache;
   gateway_actor bridge;
   config_manager_actor config_manager;

@@ -1,5 +1,6 @@
 #include "messaging/inbound.hpp"
 
+#include "core/app_catalog.hpp"
 #include "core/delivery_log.hpp"
 #include "core/clock.hpp"
 #include "core/config_cache.hpp"
@@ -48,6 +49,11 @@ constexpr std::string_view config_applied_kind = "config.applied";
 constexpr std::string_view endpoint_unregistered_kind
   = "endpoint.unregistered";
 constexpr std::string_view tenant_unregistered_kind = "tenant.unregistered";
+constexpr std::string_view tenant_updated_kind = "tenant.updated";
+/// The second, per-replica handling of an unregistered tenant, counted
+/// apart so that the purge's counts stay one per event.
+constexpr std::string_view tenant_forgotten_kind
+  = "tenant.unregistered.context";
 
 /// A12: what makes a CDTP request unanswerable; empty when it is fine.
 std::string invalid_request(const avro::config_request& request) {
@@ -61,16 +67,18 @@ std::string invalid_request(const avro::config_request& request) {
   return {};
 }
 
-/// Subscribes `subject` in the instance's queue group: each message that
-/// decodes as a `T` goes to `on_event`, which answers whether it handled it
-/// (handled events are counted as consumed under `kind`).
+/// Subscribes `subject` in `queue_group` (empty: every replica sees every
+/// message): each message that decodes as a `T` goes to `on_event`, which
+/// answers whether it handled it (handled events are counted as consumed
+/// under `kind`).
 template <class T, class OnEvent>
 caf::error subscribe_event(const std::shared_ptr<cdtp_service>& cdtp,
-                           const std::string& subject, std::string_view kind,
-                           OnEvent on_event) {
+                           const std::string& subject,
+                           const std::string& queue_group,
+                           std::string_view kind, OnEvent on_event) {
   const auto& cfg = cdtp->config();
   return cfg.nats->subscribe(
-    subject, cfg.instance_name, [cdtp, kind, on_event](nats_message&& msg) {
+    subject, queue_group, [cdtp, kind, on_event](nats_message&& msg) {
       const auto& cfg = cdtp->config();
       auto event = accept<T>(msg, cfg, kind);
       if (event && on_event(*event, cfg))
@@ -78,7 +86,23 @@ caf::error subscribe_event(const std::shared_ptr<cdtp_service>& cdtp,
     });
 }
 
+/// Tells the tenant listener that the event's tenant changed or left.
+template <class TenantEvent>
+bool forget_tenant(const TenantEvent& event, const inbound_config& cfg) {
+  if (event.tenant_id.empty())
+    return false;
+  caf::anon_send(cfg.tenant_listener, atom::forget_v, event.tenant_id);
+  return true;
+}
+
 } // namespace
+
+std::string inbound_config::tenant_for(std::string_view app_version) const {
+  if (tenant_scoped && applications)
+    if (auto owner = applications->current()->tenant_of(app_version))
+      return std::move(*owner);
+  return tenant_id;
+}
 
 caf::error validate(const inbound_config& cfg) {
   if (!cfg.nats || !cfg.cache || cfg.readers.empty() || !cfg.config_manager
@@ -106,7 +130,8 @@ void cdtp_service::handle(const nats_message& msg) {
     return;
   }
   config_pull pull{request->correlation_id,
-                   {cfg_.tenant_id, request->endpoint_id,
+                   {cfg_.tenant_for(request->app_version_name),
+                    request->endpoint_id,
                     request->app_version_name,
                     request->config_name.value_or(default_config_name)},
                    request->config_id.value_or(""),
@@ -120,7 +145,7 @@ void cdtp_service::handle(const nats_message& msg) {
   if (!pull.known_config_id.empty()) {
     // Implicit application (A13); the store ignores unknown configIds.
     status_record applied;
-    applied.tenant_id = cfg_.tenant_id;
+    applied.tenant_id = pull.key.tenant_id;
     applied.endpoint_id = pull.key.endpoint_id;
     applied.app_version = pull.key.app_version;
     applied.config_id = pull.known_config_id;
@@ -164,7 +189,7 @@ void cdtp_service::answer(const config_pull& pull,
                  "Not Modified", nullptr);
   reply(pull, 200, "OK", effective);
   status_record dispatched;
-  dispatched.tenant_id = cfg_.tenant_id;
+  dispatched.tenant_id = pull.key.tenant_id;
   dispatched.endpoint_id = pull.key.endpoint_id;
   dispatched.app_version = pull.key.app_version;
   dispatched.config_id = effective->config_id;
@@ -258,11 +283,11 @@ caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
                                 }))
     return err;
   if (auto err = subscribe_event<avro::config_applied>(
-        cdtp, subjects::config_applied(cfg.configuration_consumer),
+        cdtp, subjects::config_applied(cfg.configuration_consumer), group,
         config_applied_kind,
         [target](const avro::config_applied& event, const inbound_config& cfg) {
           status_record confirmation;
-          confirmation.tenant_id = cfg.tenant_id;
+          confirmation.tenant_id = cfg.tenant_for(event.app_version_name);
           confirmation.endpoint_id = event.endpoint_id;
           confirmation.app_version = event.app_version_name;
           confirmation.config_id = event.config_id;
@@ -274,28 +299,41 @@ caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
         }))
     return err;
   if (auto err = subscribe_event<avro::endpoint_unregistered_event>(
-        cdtp, subjects::endpoint_unregistered(cfg.endpoint_register),
+        cdtp, subjects::endpoint_unregistered(cfg.endpoint_register), group,
         endpoint_unregistered_kind,
         [target](const avro::endpoint_unregistered_event& event,
                  const inbound_config& cfg) {
           if (event.endpoint_id.empty())
             return false;
-          caf::anon_send(target, atom::purge_v, cfg.tenant_id,
+          caf::anon_send(target, atom::purge_v,
+                         cfg.tenant_for(event.app_version_name),
                          event.endpoint_id, event.correlation_id);
           return true;
         }))
     return err;
+  if (auto err = subscribe_event<avro::tenant_unregistered_event>(
+        cdtp, subjects::tenant_unregistered(cfg.tenant_manager), group,
+        tenant_unregistered_kind,
+        [target](const avro::tenant_unregistered_event& event,
+                 const inbound_config&) {
+          if (event.tenant_id.empty())
+            return false;
+          caf::anon_send(target, atom::purge_v, event.tenant_id,
+                         std::string{}, event.correlation_id);
+          return true;
+        }))
+    return err;
+  if (!cfg.tenant_listener)
+    return {};
+  // No queue group: each replica drops its own cached contexts.
+  const std::string every_replica;
+  if (auto err = subscribe_event<avro::tenant_updated_event>(
+        cdtp, subjects::tenant_updated(cfg.tenant_manager), every_replica,
+        tenant_updated_kind, forget_tenant<avro::tenant_updated_event>))
+    return err;
   return subscribe_event<avro::tenant_unregistered_event>(
-    cdtp, subjects::tenant_unregistered(cfg.tenant_manager),
-    tenant_unregistered_kind,
-    [target](const avro::tenant_unregistered_event& event,
-             const inbound_config&) {
-      if (event.tenant_id.empty())
-        return false;
-      caf::anon_send(target, atom::purge_v, event.tenant_id, std::string{},
-                     event.correlation_id);
-      return true;
-    });
+    cdtp, subjects::tenant_unregistered(cfg.tenant_manager), every_replica,
+    tenant_forgotten_kind, forget_tenant<avro::tenant_unregistered_event>);
 }
 
 } // namespace ecr

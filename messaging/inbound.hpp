@@ -7,11 +7,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ecr {
 
 class config_cache;
 class delivery_log;
+class live_app_catalog;
 class nats_client;
 class service_metrics;
 struct nats_message;
@@ -40,14 +42,30 @@ struct inbound_config {
   status_recorder_actor recorder;
   /// Counts requests, events and dropped messages.
   std::shared_ptr<service_metrics> metrics;
-  /// Tenant of every record while multitenancy is off.
+  /// Tenant of every record outside tenant-scoped mode; in it, the tenant
+  /// of app versions no application assigns to a tenant.
   std::string tenant_id = "kaa";
+  /// Tenant-scoped mode (multitenancy or iamcore): a CDTP request and the
+  /// config.applied and endpoint unregistered events are handled in the
+  /// tenant owning their app version.
+  bool tenant_scoped = false;
+  /// The application settings, which name the tenant owning each app
+  /// version; null: the default tenant owns them all.
+  std::shared_ptr<live_app_catalog> applications;
+  /// Told (`atom::forget`) of every tenant a 21/TLE event updates or
+  /// unregisters, on every replica: its cached security context is stale.
+  /// Unset: the tenant events only purge.
+  access_guard_actor tenant_listener;
   std::string instance_name = "ecr";
   std::string configuration_consumer = "cmx";
   std::string endpoint_register = "epr";
   std::string tenant_manager = "*";
   /// Larger payloads are dropped before decoding.
   size_t max_payload_bytes = 1024 * 1024;
+
+  /// The tenant owning `app_version`: in tenant-scoped mode its
+  /// application's tenant, if the settings name one; else `tenant_id`.
+  std::string tenant_for(std::string_view app_version) const;
 };
 
 caf::error validate(const inbound_config& cfg);
@@ -100,7 +118,10 @@ inbound(inbound_actor::stateful_pointer<inbound_state> self,
         std::shared_ptr<cdtp_service> cdtp);
 
 /// Subscribes every subject ECR consumes: CDTP requests, config.applied,
-/// endpoint and tenant unregistered events (queue group = instance name).
+/// endpoint and tenant unregistered events (queue group = instance name)
+/// and, with a `tenant_listener`, tenant updated and unregistered events
+/// again without a queue group, since every replica caches security
+/// contexts of its own.
 caf::error subscribe_inbound(std::shared_ptr<cdtp_service> cdtp,
                              inbound_actor target);
 

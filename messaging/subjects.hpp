@@ -40,6 +40,11 @@ inline std::string tenant_unregistered(const std::string& tenant_manager) {
   return "kaa.v1.events." + tenant_manager + ".tenant.lifecycle.unregistered";
 }
 
+/// 21/TLE tenant updated events; `*` matches any originator.
+inline std::string tenant_updated(const std::string& tenant_manager) {
+  return "kaa.v1.events." + tenant_manager + ".tenant.lifecycle.updated";
+}
+
 /// 20/EFMP endpoint-list-by-filter requests to an EPR instance.
 inline std::string filter_request(const std::string& registry) {
   return "kaa.v1.service." + registry + ".efmp.ep-list-by-filter-request";

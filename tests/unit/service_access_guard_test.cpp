@@ -16,47 +16,83 @@ namespace ecr::test {
 namespace {
 
 constexpr const char* issuer = "https://auth.example/realms/kaa";
+/// Where ECR reaches the default realm.
+constexpr const char* private_issuer = "http://keycloak:8080/realms/kaa";
 constexpr int64_t start = 1'800'000'000;
 
-/// An issuer whose keys, decisions and clock a test controls, counting what
-/// the checker asks of it.
+/// Keycloak realms and the Tenant Manager as the checker sees them: keys,
+/// decisions and contexts a test controls, and what the checker asked.
 class fake_issuer {
 public:
   jwt_signer current{jwt_signer::kind::rs256, "key-1"};
+  /// The default realm's keys.
   std::vector<const jwt_signer*> published{&current};
+  /// Other realms' keys by private issuer URL.
+  std::map<std::string, std::vector<const jwt_signer*>> realm_keys;
   /// Granted `subject permission` pairs.
   std::set<std::string> grants;
+  /// The Tenant Manager's contexts; nullopt: it is out of reach.
+  std::optional<std::map<std::string, tenant_security_context>> tenants =
+    std::map<std::string, tenant_security_context>{};
   bool reachable = true;
   int64_t now = start;
   int key_fetches = 0;
   int decisions = 0;
+  /// Private issuer URLs asked, in order, for keys and for decisions.
+  std::vector<std::string> keys_asked;
+  std::vector<std::string> decisions_asked;
+  /// Tenants asked of the Tenant Manager, in order.
+  std::vector<std::string> tenants_asked;
 
-  access_checker_config config() {
+  access_checker_config config(bool multitenant = false) {
     access_checker_config cfg;
-    cfg.issuer = issuer;
-    cfg.tenant_id = "kaa";
-    cfg.fetch_keys = [this]() -> caf::expected<jwk_set> {
+    cfg.default_tenant = {"kaa", issuer, private_issuer};
+    cfg.fetch_keys = [this](const std::string& url) -> caf::expected<jwk_set> {
       ++key_fetches;
+      keys_asked.push_back(url);
       if (!reachable)
         return make_error(ec::unavailable, "connection refused");
-      return jwk_set::parse(jwt_signer::jwks(published));
+      return jwk_set::parse(
+        jwt_signer::jwks(url == private_issuer ? published : realm_keys[url]));
     };
-    cfg.decide = [this](const std::string& token,
+    cfg.decide = [this](const std::string& url, const std::string& token,
                         const std::string& permission) -> caf::expected<bool> {
       ++decisions;
+      decisions_asked.push_back(url);
       if (!reachable)
         return make_error(ec::unavailable, "connection refused");
       auto peeked = peek_jwt(token);
       return grants.count(peeked->claims.subject + " " + permission) > 0;
     };
+    if (multitenant)
+      cfg.resolve_tenant = [this](const std::string& tenant)
+        -> caf::expected<tenant_security_context> {
+        tenants_asked.push_back(tenant);
+        if (!tenants)
+          return make_error(ec::unavailable, "connection refused");
+        auto found = tenants->find(tenant);
+        if (found == tenants->end())
+          return make_error(ec::not_found, "no such tenant");
+        return found->second;
+      };
     cfg.now_s = [this] { return now; };
     return cfg;
   }
 
+  /// Adds a tenant whose realm signs with `key`: public issuer
+  /// `https://auth.example/realms/<tenant>`, reached at `private_url`.
+  void add_tenant(const std::string& tenant, const jwt_signer& key,
+                  const std::string& private_url) {
+    (*tenants)[tenant] = {tenant, "https://auth.example/realms/" + tenant,
+                          private_url};
+    realm_keys[private_url] = {&key};
+  }
+
   std::string token(const jwt_signer& key, const std::string& subject,
-                    int64_t expires = start + 3600) const {
-    return key.token(R"({"iss":")" + std::string{issuer} + R"(","sub":")"
-                     + subject + R"(","exp":)" + std::to_string(expires) + "}");
+                    int64_t expires = start + 3600,
+                    const std::string& iss = issuer) const {
+    return key.token(R"({"iss":")" + iss + R"(","sub":")" + subject
+                     + R"(","exp":)" + std::to_string(expires) + "}");
   }
 };
 
@@ -194,6 +230,139 @@ TEST_F(access_checker_test, an_undecidable_permission_is_503_never_allowed) {
             ec::unavailable);
 }
 
+// -- multitenancy (spec 7.3) ----------------------------------------------------
+
+class multitenant_checker_test : public ::testing::Test {
+protected:
+  multitenant_checker_test() {
+    idp.add_tenant("acme", acme_key, "http://keycloak:8080/realms/acme");
+  }
+
+  std::string acme_token(const std::string& subject,
+                         const jwt_signer* key = nullptr) {
+    return idp.token(key ? *key : acme_key, subject, start + 3600,
+                     "https://auth.example/realms/acme");
+  }
+
+  jwt_signer acme_key{jwt_signer::kind::es256, "acme-1"};
+  fake_issuer idp;
+  keycloak_checker checker{idp.config(true)};
+};
+
+TEST_F(multitenant_checker_test, a_tenant_token_is_verified_and_decided_in_its_realm) {
+  idp.grants = {"carol endpoint-ep-1#endpoint:read"};
+  auto grant = checker.check(
+    bearer(acme_token("carol"), {"endpoint-ep-1#endpoint:read"}));
+  ASSERT_TRUE(grant) << render(grant.error());
+  EXPECT_EQ(grant->subject, "carol");
+  EXPECT_EQ(grant->tenant_id, "acme");
+  EXPECT_EQ(idp.tenants_asked, std::vector<std::string>{"acme"});
+  EXPECT_EQ(idp.keys_asked,
+            std::vector<std::string>{"http://keycloak:8080/realms/acme"});
+  EXPECT_EQ(idp.decisions_asked,
+            std::vector<std::string>{"http://keycloak:8080/realms/acme"});
+}
+
+TEST_F(multitenant_checker_test, the_default_realm_needs_no_tenant_manager) {
+  auto grant = checker.check(bearer(idp.token(idp.current, "alice")));
+  ASSERT_TRUE(grant) << render(grant.error());
+  EXPECT_EQ(grant->tenant_id, "kaa");
+  EXPECT_TRUE(idp.tenants_asked.empty());
+  // A token naming the default realm from another issuer is not trusted
+  // through the Tenant Manager either.
+  auto elsewhere = idp.token(idp.current, "mallory", start + 3600,
+                             "https://evil.example/realms/kaa");
+  EXPECT_EQ(code_of(checker.check(bearer(elsewhere))), ec::unauthenticated);
+  EXPECT_TRUE(idp.tenants_asked.empty());
+}
+
+TEST_F(multitenant_checker_test, a_token_must_verify_with_the_keys_of_the_realm_it_names) {
+  // Signed by the default realm's key, claiming acme's issuer.
+  EXPECT_EQ(code_of(checker.check(bearer(acme_token("mallory", &idp.current)))),
+            ec::unauthenticated);
+  // Signed by acme's key, claiming the default realm.
+  EXPECT_EQ(code_of(checker.check(bearer(idp.token(acme_key, "mallory")))),
+            ec::unauthenticated);
+  // acme's context names another public issuer than the token claims.
+  (*idp.tenants)["acme"].issuer_public_url = "https://other.example/realms/acme";
+  checker.forget_tenant("acme");
+  EXPECT_EQ(code_of(checker.check(bearer(acme_token("carol")))),
+            ec::unauthenticated);
+}
+
+TEST_F(multitenant_checker_test, unknown_tenants_and_issuers_without_a_realm_are_401) {
+  auto stranger = idp.token(acme_key, "m", start + 3600,
+                            "https://auth.example/realms/nobody");
+  EXPECT_EQ(code_of(checker.check(bearer(stranger))), ec::unauthenticated);
+  EXPECT_EQ(idp.tenants_asked, std::vector<std::string>{"nobody"});
+  for (std::string iss : {"https://auth.example/", "https://auth.example/realms/",
+                          "https://auth.example/realms/a%2Fb"}) {
+    auto token = idp.token(acme_key, "m", start + 3600, iss);
+    EXPECT_EQ(code_of(checker.check(bearer(token))), ec::unauthenticated) << iss;
+  }
+  EXPECT_EQ(idp.tenants_asked.size(), 1u);
+}
+
+TEST_F(multitenant_checker_test, a_tenant_manager_out_of_reach_is_503_and_not_remembered) {
+  auto tenants = idp.tenants;
+  idp.tenants.reset();
+  EXPECT_EQ(code_of(checker.check(bearer(acme_token("carol")))),
+            ec::unavailable);
+  idp.tenants = tenants;
+  EXPECT_TRUE(checker.check(bearer(acme_token("carol"))));
+  EXPECT_EQ(idp.tenants_asked.size(), 2u);
+}
+
+TEST_F(multitenant_checker_test, contexts_are_reused_until_they_expire) {
+  EXPECT_TRUE(checker.check(bearer(acme_token("carol"))));
+  EXPECT_TRUE(checker.check(bearer(acme_token("dave"))));
+  idp.now += 299;
+  EXPECT_TRUE(checker.check(bearer(acme_token("erin"))));
+  EXPECT_EQ(idp.tenants_asked.size(), 1u);
+  idp.now += 1;
+  EXPECT_TRUE(checker.check(bearer(acme_token("frank"))));
+  EXPECT_EQ(idp.tenants_asked.size(), 2u);
+  // The same context again: the keys fetched are still good.
+  EXPECT_EQ(idp.key_fetches, 1);
+}
+
+TEST_F(multitenant_checker_test, a_forgotten_tenant_is_resolved_again_with_its_new_realm) {
+  auto token = acme_token("carol");
+  EXPECT_TRUE(checker.check(bearer(token)));
+  // The tenant moves to another Keycloak with a new key.
+  jwt_signer moved{jwt_signer::kind::rs256, "acme-2"};
+  idp.add_tenant("acme", moved, "http://keycloak-2:8080/realms/acme");
+  // Until told, the verified token and the old context stand...
+  EXPECT_TRUE(checker.check(bearer(token)));
+  EXPECT_EQ(idp.tenants_asked.size(), 1u);
+  // ... and once told, neither does.
+  checker.forget_tenant("acme");
+  EXPECT_EQ(code_of(checker.check(bearer(token))), ec::unauthenticated);
+  EXPECT_TRUE(checker.check(bearer(acme_token("carol", &moved))));
+  EXPECT_EQ(idp.tenants_asked.size(), 2u);
+  EXPECT_EQ(idp.keys_asked.back(), "http://keycloak-2:8080/realms/acme");
+}
+
+TEST_F(multitenant_checker_test, forgetting_one_tenant_keeps_the_others) {
+  auto token = idp.token(idp.current, "alice");
+  EXPECT_TRUE(checker.check(bearer(token)));
+  EXPECT_TRUE(checker.check(bearer(acme_token("carol"))));
+  checker.forget_tenant("acme");
+  EXPECT_TRUE(checker.check(bearer(token)));
+  EXPECT_EQ(idp.key_fetches, 2);
+}
+
+TEST(keycloak_checker_single_tenant, never_asks_a_tenant_manager) {
+  fake_issuer idp;
+  jwt_signer acme_key{jwt_signer::kind::es256, "acme-1"};
+  idp.add_tenant("acme", acme_key, "http://keycloak:8080/realms/acme");
+  keycloak_checker checker{idp.config(false)};
+  auto token = idp.token(acme_key, "carol", start + 3600,
+                         "https://auth.example/realms/acme");
+  EXPECT_EQ(code_of(checker.check(bearer(token))), ec::unauthenticated);
+  EXPECT_TRUE(idp.tenants_asked.empty());
+}
+
 // -- iamcore --------------------------------------------------------------------
 
 /// iamcore as the checker sees it: principals by credential, allowed
@@ -285,6 +454,16 @@ TEST_F(iamcore_checker_test, principals_and_decisions_are_reused_briefly) {
   iam.now += 30;
   EXPECT_TRUE(checker.check(api_key("key-a")));
   EXPECT_EQ(iam.lookups, 2);
+}
+
+TEST_F(iamcore_checker_test, forgetting_a_tenant_drops_its_principals_only) {
+  EXPECT_TRUE(checker.check(api_key("key-a")));
+  EXPECT_TRUE(checker.check({"Bearer tok-b", {}, {}}));
+  EXPECT_EQ(iam.lookups, 2);
+  checker.forget_tenant("tenant-a");
+  EXPECT_TRUE(checker.check(api_key("key-a")));
+  EXPECT_TRUE(checker.check({"Bearer tok-b", {}, {}}));
+  EXPECT_EQ(iam.lookups, 3);
 }
 
 TEST_F(iamcore_checker_test, refusals_and_outages) {

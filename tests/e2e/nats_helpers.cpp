@@ -152,6 +152,10 @@ std::string tenant_unregistered_subject(const std::string& tenant_manager) {
   return "kaa.v1.events." + tenant_manager + ".tenant.lifecycle.unregistered";
 }
 
+std::string tenant_updated_subject(const std::string& tenant_manager) {
+  return "kaa.v1.events." + tenant_manager + ".tenant.lifecycle.updated";
+}
+
 std::vector<std::string> consumed_subjects(const ecr_names& names) {
   return {cdtp_request_subject(names.instance), config_applied_subject(names.consumer),
           endpoint_unregistered_subject(names.epr),
@@ -436,13 +440,27 @@ std::string endpoint_unregistered_payload(const std::string& endpoint,
   return avro::encode(e);
 }
 
-std::string tenant_unregistered_payload(const std::string& tenant) {
-  avro::tenant_unregistered_event e;
+namespace {
+
+/// 21/TLE events share their fields.
+template <class TenantEvent>
+std::string tenant_event_payload(const std::string& tenant) {
+  TenantEvent e;
   e.correlation_id = new_correlation_id();
   e.timestamp = now_millis();
   e.tenant_id = tenant;
   e.originator_replica_id = "tm-test";
   return avro::encode(e);
+}
+
+} // namespace
+
+std::string tenant_unregistered_payload(const std::string& tenant) {
+  return tenant_event_payload<avro::tenant_unregistered_event>(tenant);
+}
+
+std::string tenant_updated_payload(const std::string& tenant) {
+  return tenant_event_payload<avro::tenant_updated_event>(tenant);
 }
 
 // -- config.updated events ----------------------------------------------------

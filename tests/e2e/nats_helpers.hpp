@@ -43,6 +43,7 @@ std::string config_events_wildcard(const std::string& instance = "ecr");
 std::string config_applied_subject(const std::string& consumer = "cmx");
 std::string endpoint_unregistered_subject(const std::string& epr = "epr");
 std::string tenant_unregistered_subject(const std::string& tenant_manager);
+std::string tenant_updated_subject(const std::string& tenant_manager);
 
 /// The instance names ecr is configured with (defaults of the contract).
 struct ecr_names {
@@ -191,6 +192,8 @@ std::string endpoint_unregistered_payload(const std::string& endpoint,
                                           const std::string& app_version);
 
 std::string tenant_unregistered_payload(const std::string& tenant);
+
+std::string tenant_updated_payload(const std::string& tenant);
 
 // -- config.updated events ----------------------------------------------------
 

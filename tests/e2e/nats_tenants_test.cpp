@@ -342,16 +342,11 @@ TEST_F(e2e_nats_tenants, every_replica_hears_tenant_lifecycle_events) {
   ASSERT_NO_FATAL_FAILURE(start(true));
   // Besides the unregistered subscription in the queue group (the purge),
   // plain ones: each replica drops its own cached security contexts.
-  const std::string updated_subjects = "kaa.v1.events.*.tenant.lifecycle.updated";
   ASSERT_TRUE(poll_until([&] {
-    return plain_subscription(nats_, updated_subjects)
+    return plain_subscription(nats_, tenant_updated_subject("*"))
            && plain_subscription(nats_, tenant_unregistered_subject("*"));
   }));
-  avro::tenant_updated_event updated;
-  updated.correlation_id = new_correlation_id();
-  updated.timestamp = now_millis();
-  updated.tenant_id = tenant_a;
-  client_->publish("kaa.v1.events.tm.tenant.lifecycle.updated", avro::encode(updated));
+  client_->publish(tenant_updated_subject("tm"), tenant_updated_payload(tenant_a));
   client_->publish(tenant_unregistered_subject("tm"), tenant_unregistered_payload("tenant-gone"));
   std::string scrape;
   EXPECT_TRUE(poll_until([&] {

@@ -1,6 +1,30 @@
 #include "tests/e2e/security_helpers.hpp"
 
+#include <chrono>
+
 namespace ecr::test {
+
+int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+http_headers bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+const std::vector<std::string> security_scopes{
+  "endpoint:read",
+  "endpoint:update",
+  "application:endpoint-config:read",
+  "application:endpoint-config:update",
+  "application:endpoint-config:delete",
+  "application:read",
+  "application:update",
+  "tenant:read",
+  "tenant:update",
+};
 
 const std::string security_applications_yaml = R"(
 kaa:

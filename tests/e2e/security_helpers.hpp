@@ -6,11 +6,21 @@
 
 #include "tests/e2e/nats_helpers.hpp"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace ecr::test {
+
+/// Seconds since the epoch, for token dates.
+int64_t now_s();
+
+/// `Authorization: Bearer <token>`.
+http_headers bearer(const std::string& token);
+
+/// Every Keycloak scope (iamcore action) ECR asks for.
+extern const std::vector<std::string> security_scopes;
 
 /// smart-meter has a (permissive) schema, so that D5/D6 answer 200; lamp has
 /// none.

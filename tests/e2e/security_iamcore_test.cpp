@@ -23,19 +23,6 @@ namespace {
 
 using credential_kind = iamcore_identity::kind;
 
-/// Every action ECR evaluates.
-const std::vector<std::string> all_actions{
-  "endpoint:read",
-  "endpoint:update",
-  "application:endpoint-config:read",
-  "application:endpoint-config:update",
-  "application:endpoint-config:delete",
-  "application:read",
-  "application:update",
-  "tenant:read",
-  "tenant:update",
-};
-
 /// A REST caller: its credential, and the account and tenant of the
 /// principal iamcore answers for it.
 struct caller {
@@ -97,7 +84,7 @@ const std::string ecr_principal = "irn:acme:iamcore:tenant-a::service/ecr";
 /// Every action on every resource whose IRN starts with `prefix`.
 std::vector<iamcore_grant> everything(const std::string& principal, const std::string& prefix) {
   std::vector<iamcore_grant> grants;
-  for (const auto& action : all_actions)
+  for (const auto& action : security_scopes)
     grants.push_back({principal, action, prefix + "*"});
   return grants;
 }

@@ -23,30 +23,7 @@ namespace {
 
 const std::string realm = "kaa";
 
-/// Every scope ECR asks for; alice holds each of them on every resource.
-const std::vector<std::string> all_scopes{
-  "endpoint:read",
-  "endpoint:update",
-  "application:endpoint-config:read",
-  "application:endpoint-config:update",
-  "application:endpoint-config:delete",
-  "application:read",
-  "application:update",
-  "tenant:read",
-  "tenant:update",
-};
-
 const std::string filter_requests = "kaa.v1.service.epr.efmp.ep-list-by-filter-request";
-
-int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
-http_headers bearer(const std::string& token) {
-  return {{"Authorization", "Bearer " + token}};
-}
 
 /// A request that needs `permission`: bob (no grants) is refused, alice
 /// (every grant) gets `status`.
@@ -71,7 +48,7 @@ class e2e_security : public ::testing::Test {
 protected:
   void SetUp() override {
     std::vector<uma_grant> grants;
-    for (const auto& scope : all_scopes)
+    for (const auto& scope : security_scopes)
       grants.push_back({"alice", "*#" + scope});
     idp_.set_policy(realm, grants);
     idp_.set_jwks(realm, jwt_signer::jwks({&key_}));

@@ -1,5 +1,6 @@
 #include "tests/support/keycloak_stand_in.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace ecr::test {
@@ -15,7 +16,28 @@ std::string joined_lines(const std::vector<std::string>& lines) {
   return text;
 }
 
+/// Writes "<status>\n<body>" to `path`, the form of a forced answer; status 0
+/// removes it.
+void set_forced_answer(const std::string& path, int status, const std::string& body) {
+  if (status == 0)
+    fs::remove(path);
+  else
+    replace_file(path, std::to_string(status) + "\n" + body);
+}
+
 } // namespace
+
+size_t tenant_manager_stats::asked(const std::string& tenant) const {
+  return static_cast<size_t>(std::count_if(requests.begin(), requests.end(), [&](const auto& r) {
+    return r.rfind(tenant + " ", 0) == 0;
+  }));
+}
+
+size_t tenant_manager_stats::count(const std::string& tenant,
+                                   const std::string& outcome) const {
+  return static_cast<size_t>(std::count(requests.begin(), requests.end(),
+                                        tenant + " " + outcome));
+}
 
 keycloak_stand_in::keycloak_stand_in(const std::vector<std::string>& realms) {
   for (const auto& realm : realms)
@@ -87,11 +109,7 @@ void keycloak_stand_in::set_access_token(const std::string& realm,
 
 void keycloak_stand_in::set_token_answer(const std::string& realm, int status,
                                          const std::string& body) {
-  auto path = realm_file(realm, "token-answer");
-  if (status == 0)
-    fs::remove(path);
-  else
-    replace_file(path, std::to_string(status) + "\n" + body);
+  set_forced_answer(realm_file(realm, "token-answer"), status, body);
 }
 
 keycloak_stats keycloak_stand_in::stats(const std::string& realm) const {
@@ -120,6 +138,38 @@ void keycloak_stand_in::set_failing(bool failing) {
     replace_file(dir_.file("failing"), "");
   else
     fs::remove(dir_.file("failing"));
+}
+
+void keycloak_stand_in::hide_from_tenant_manager(const std::string& realm, bool hidden) {
+  auto path = realm_file(realm, "tenant-hidden");
+  if (hidden)
+    replace_file(path, "");
+  else
+    fs::remove(path);
+}
+
+void keycloak_stand_in::set_public_issuer(const std::string& realm, const std::string& url) {
+  replace_file(realm_file(realm, "public-issuer"), url);
+}
+
+void keycloak_stand_in::set_tenant_manager_answer(int status, const std::string& body) {
+  set_forced_answer(dir_.file("tenant-manager-answer"), status, body);
+}
+
+void keycloak_stand_in::require_tenant_manager_token(const std::string& realm) {
+  if (realm.empty())
+    fs::remove(dir_.file("tenant-manager-token-realm"));
+  else
+    replace_file(dir_.file("tenant-manager-token-realm"), realm);
+}
+
+tenant_manager_stats keycloak_stand_in::tenant_manager() const {
+  const std::string prefix = "tenant-context ";
+  tenant_manager_stats result;
+  for (const auto& line : read_lines(dir_.file("tenant-manager.log")))
+    if (line.rfind(prefix, 0) == 0)
+      result.requests.push_back(line.substr(prefix.size()));
+  return result;
 }
 
 void keycloak_stand_in::stop() {

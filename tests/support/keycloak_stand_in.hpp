@@ -39,15 +39,33 @@ struct keycloak_stats {
   std::vector<std::string> decisions;
 };
 
+/// What the Tenant Manager route has answered so far.
+struct tenant_manager_stats {
+  /// Each request, oldest first: "<tenant> <outcome>", the outcome being
+  /// served, unknown (404: no such realm, or hidden), unauthorized (401: no
+  /// token the required realm issued) or forced (`set_tenant_manager_answer`).
+  std::vector<std::string> requests;
+
+  /// How many requests asked for `tenant`, whatever their outcome.
+  size_t asked(const std::string& tenant) const;
+
+  /// How many requests for `tenant` had `outcome`.
+  size_t count(const std::string& tenant, const std::string& outcome) const;
+};
+
 /// The Keycloak endpoints ECR calls, as a small Python server
 /// (keycloak_stand_in.py) on 127.0.0.1: per realm the JWKS, client
-/// credentials grants and UMA decisions. What it serves is re-read on every
-/// request, so a test changes it mid-run. The constructor returns once the
-/// server listens; the destructor stops it by PID.
+/// credentials grants and UMA decisions; and the Tenant Manager of
+/// multitenant Keycloak (`GET /api/v1/tenants/<tenant>/security-context`),
+/// for which every realm is a tenant of its name whose issuer is the realm's.
+/// What it serves is re-read on every request, so a test changes it mid-run.
+/// The constructor returns once the server listens; the destructor stops it
+/// by PID.
 ///
 /// A realm starts with no keys, no grants, the client "ecr" with secret
 /// "ecr-secret" and tokens of 300 s; tokens issued are opaque
-/// ("opaque-<realm>-<n>") unless one is set.
+/// ("opaque-<realm>-<n>") unless one is set. The Tenant Manager starts
+/// knowing every realm and asking for no token.
 class keycloak_stand_in {
 public:
   /// Serves `realms` (more can be added by configuring them later).
@@ -95,8 +113,27 @@ public:
 
   keycloak_stats stats(const std::string& realm) const;
 
-  /// Answers every realm request with 500 while set.
+  /// Answers every realm request with 500 while set (not the Tenant
+  /// Manager's: see `set_tenant_manager_answer`).
   void set_failing(bool failing);
+
+  /// Makes the Tenant Manager answer 404 for the realm while `hidden`; the
+  /// realm itself keeps serving.
+  void hide_from_tenant_manager(const std::string& realm, bool hidden = true);
+
+  /// The `issuerPublicUrl` the Tenant Manager gives for the realm (by
+  /// default its issuer); `issuerPrivateUrl` stays the realm's issuer.
+  void set_public_issuer(const std::string& realm, const std::string& url);
+
+  /// Makes the Tenant Manager answer every request with `status` and `body`
+  /// (JSON), whatever it asks; 0 goes back to normal.
+  void set_tenant_manager_answer(int status, const std::string& body = {});
+
+  /// Makes the Tenant Manager answer 401 unless the request carries a bearer
+  /// token that `realm` issued by client credentials; empty asks for none.
+  void require_tenant_manager_token(const std::string& realm);
+
+  tenant_manager_stats tenant_manager() const;
 
   /// SIGTERM by PID, then reaps: the port refuses connections afterwards.
   void stop();

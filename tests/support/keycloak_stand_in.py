@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""A stand-in for the parts of Keycloak that ECR calls, for tests (see
-keycloak_stand_in.hpp).
+"""A stand-in for the parts of Keycloak that ECR calls, and for the Tenant
+Manager of multitenant Keycloak, for tests (see keycloak_stand_in.hpp).
 
 Serves from a directory that the test changes while the server runs; every
 request re-reads it:
-  failing                     when present, every route answers 500
+  failing                     when present, every realm route answers 500
   realms/<realm>/             one realm; its issuer is
                               http://127.0.0.1:<port>/realms/<realm>
     jwks.json                 body of GET .../protocol/openid-connect/certs
@@ -12,19 +12,35 @@ request re-reads it:
                               and the audience of UMA requests
     expires-in                lifetime of issued tokens in seconds (300)
     access-token              the token to issue; absent: opaque tokens
+    issued-tokens             written here, each token issued, one a line
     policy                    lines "<sub> <resource>#<scope>"; the resource
                               may be "*"
     resources                 when present, the resources that exist (one a
                               line): others are refused as Keycloak does
     token-answer              when present, "<status>\n<body>": the token
                               endpoint answers every request with it
+    public-issuer             when present, the issuerPublicUrl the Tenant
+                              Manager gives for the realm (else its issuer)
+    tenant-hidden             when present, the Tenant Manager does not know
+                              the realm
     requests.log              written here, one line per request (below)
+  tenant-manager-answer       when present, "<status>\n<body>": the Tenant
+                              Manager answers every request with it
+  tenant-manager-token-realm  when present, a realm: the Tenant Manager
+                              wants a bearer token that realm issued by
+                              client credentials, else answers 401
+  tenant-manager.log          written here, one line per Tenant Manager
+                              request (below)
 Routes of a realm:
   GET  .../protocol/openid-connect/certs
   POST .../protocol/openid-connect/token, a form with grant_type
     client_credentials (client authenticated with HTTP Basic only) or
     urn:ietf:params:oauth:grant-type:uma-ticket with response_mode=decision
     (the caller's bearer token is decoded, not verified: ECR verified it).
+Route of the Tenant Manager (every realm is a tenant of its name):
+  GET  /api/v1/tenants/<tenant>/security-context
+    200 {"tenantId", "issuerPublicUrl", "issuerPrivateUrl"}: the private
+    URL is the realm's issuer here; 404 for an unknown or hidden tenant.
 Routes for the HTTP client's tests:
   GET|POST /_stand_in/echo    answers the request: "<method> <path>", the
                               headers as "Name: value" lines, an empty line,
@@ -32,6 +48,8 @@ Routes for the HTTP client's tests:
   GET /_stand_in/connections  how many TCP connections were accepted
 requests.log lines: "jwks", "token issued", "token refused",
 "uma <sub|-> <permission|-> <outcome>", "failed", "token-answer".
+tenant-manager.log lines: "tenant-context <tenant> <outcome>", the outcome
+being served, unknown, unauthorized or forced.
 Binds 127.0.0.1:<port> (0: any free port) and then writes the port to
 port-file."""
 
@@ -46,16 +64,25 @@ import stand_in_main
 
 REALM_PATH = re.compile(
   r"^/realms/([A-Za-z0-9_-]+)/protocol/openid-connect/(certs|token)$")
+TENANT_CONTEXT_PATH = re.compile(r"^/api/v1/tenants/([A-Za-z0-9_-]+)/security-context$")
 UMA_GRANT = "urn:ietf:params:oauth:grant-type:uma-ticket"
 DEFAULT_EXPIRES_IN = 300
+
+
+def bearer_token(authorization):
+  """The token of a bearer Authorization header; None for another scheme."""
+  if not authorization or not authorization.startswith("Bearer "):
+    return None
+  return authorization[len("Bearer "):]
 
 
 def bearer_subject(authorization, realm):
   """The `sub` of a bearer token, decoded without verification; None when
   the header holds no readable token or one of another realm."""
-  if not authorization or not authorization.startswith("Bearer "):
+  token = bearer_token(authorization)
+  if token is None:
     return None
-  parts = authorization[len("Bearer "):].split(".")
+  parts = token.split(".")
   if len(parts) != 3:
     return None
   try:
@@ -101,16 +128,21 @@ class handler(BaseHTTPRequestHandler):
   def answer_json(self, status, value):
     self.answer(status, json.dumps(value))
 
+  def answer_forced(self, forced):
+    """Answers with a forced answer file's "<status>\\n<body>"."""
+    status, _, body = forced.partition("\n")
+    self.answer(int(status), body)
+
   def oauth_error(self, status, error, description):
     self.answer_json(status, {"error": error, "error_description": description})
 
   def request_body(self):
     return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
-  def record(self, realm_dir, line):
-    """Appends `line` to the realm's log; returns how many times it is there
-    now."""
-    log = realm_dir / "requests.log"
+  def record(self, directory, line, name="requests.log"):
+    """Appends `line` to the log `name` of `directory` (a realm's, or the
+    server's); returns how many times it is there now."""
+    log = directory / name
     with self.server.lock:
       with open(log, "a") as out:
         out.write(line + "\n")
@@ -132,6 +164,9 @@ class handler(BaseHTTPRequestHandler):
       with self.server.lock:
         count = self.server.connections
       return self.answer(200, str(count), "text/plain")
+    match = TENANT_CONTEXT_PATH.match(self.path)
+    if match and method == "GET":
+      return self.tenant_context(match.group(1))
     match = REALM_PATH.match(self.path)
     realm_dir = match and self.server.directory / "realms" / match.group(1)
     if not match or not realm_dir.is_dir():
@@ -151,8 +186,7 @@ class handler(BaseHTTPRequestHandler):
     forced = stand_in_main.read_text(realm_dir / "token-answer")
     if forced is not None:
       self.record(realm_dir, "token-answer")
-      status, _, answer = forced.partition("\n")
-      return self.answer(int(status), answer)
+      return self.answer_forced(forced)
     if not self.headers.get("Content-Type", "").startswith(
         "application/x-www-form-urlencoded"):
       return self.answer_json(415, {"error": "HTTP 415 Unsupported Media Type"})
@@ -174,6 +208,7 @@ class handler(BaseHTTPRequestHandler):
                               "Invalid client or Invalid client credentials")
     issued = self.record(realm_dir, "token issued")
     token = stand_in_main.read_text(realm_dir / "access-token") or f"opaque-{realm_dir.name}-{issued}"
+    self.record(realm_dir, token, "issued-tokens")
     expires_in = int(stand_in_main.read_text(realm_dir / "expires-in", str(DEFAULT_EXPIRES_IN)))
     self.answer_json(200, {"access_token": token, "expires_in": expires_in,
                            "token_type": "Bearer", "scope": "profile email"})
@@ -218,6 +253,38 @@ class handler(BaseHTTPRequestHandler):
       return self.answer_json(200, {"result": True})
     record("denied")
     return self.oauth_error(403, "access_denied", "not_authorized")
+
+  def tenant_context(self, tenant):
+    """The Tenant Manager's security context of `tenant`: a realm served
+    here, unless hidden."""
+    record = lambda outcome: self.record(
+      self.server.directory, f"tenant-context {tenant} {outcome}", "tenant-manager.log")
+    forced = stand_in_main.read_text(self.server.directory / "tenant-manager-answer")
+    if forced is not None:
+      record("forced")
+      return self.answer_forced(forced)
+    token_realm = stand_in_main.read_text(self.server.directory / "tenant-manager-token-realm")
+    if token_realm is not None and not self.issued_by(token_realm):
+      record("unauthorized")
+      return self.answer_json(401, {"error": "unauthorized"})
+    realm_dir = self.server.directory / "realms" / tenant
+    if not realm_dir.is_dir() or (realm_dir / "tenant-hidden").exists():
+      record("unknown")
+      return self.answer_json(404, {"error": f"Tenant {tenant} not found"})
+    record("served")
+    issuer = f"http://127.0.0.1:{self.server.server_address[1]}/realms/{tenant}"
+    self.answer_json(200, {
+      "tenantId": tenant,
+      "issuerPublicUrl": stand_in_main.read_text(realm_dir / "public-issuer", issuer),
+      "issuerPrivateUrl": issuer})
+
+  def issued_by(self, realm):
+    """Whether the request's bearer token is one `realm` issued."""
+    token = bearer_token(self.headers.get("Authorization"))
+    with self.server.lock:
+      issued = stand_in_main.read_text(
+        self.server.directory / "realms" / realm / "issued-tokens", "")
+    return token is not None and token in issued.splitlines()
 
 
 if __name__ == "__main__":

@@ -155,7 +155,7 @@ protected:
     env.emplace("KAA_SECURITY_IAMCORE_ENABLED", "true");
     env.emplace("KAA_SECURITY_IAMCORE_URL", iam_.url());
     env.emplace("KAA_SECURITY_IAMCORE_API_KEY", ecr_api_key);
-    ecr_ = std::make_unique<ecr_process>(ecr_binary(std::move(env), security_applications_yaml));
+    ecr_ = std::make_unique<ecr_process>(ecr_binary(std::move(env), applications_yaml()));
   }
 
   void TearDown() override {
@@ -172,6 +172,11 @@ protected:
   /// Environment beyond the iamcore settings; fixtures override it.
   virtual env_overrides extra_env() const {
     return {};
+  }
+
+  /// The configuration file's application settings; fixtures override it.
+  virtual std::string applications_yaml() const {
+    return security_applications_yaml;
   }
 
   http_client& http() {
@@ -587,6 +592,60 @@ TEST_F(e2e_security_iamcore_and_keycloak, iamcore_decides) {
   EXPECT_EQ(decisions(), (std::vector<std::string>{
                            bob.decision("endpoint:read", "endpoint/ep-1", false),
                            alice.decision("endpoint:read", "endpoint/ep-1", true)}));
+}
+
+/// With multitenancy, each principal's tenant is the one its data lives in:
+/// smart-meter belongs to tenant-a (alice's), lamp to tenant-b (robot's).
+class e2e_security_iamcore_multitenant : public e2e_security_iamcore {
+protected:
+  env_overrides extra_env() const override {
+    return {{"KAA_SECURITY_MULTITENANCY_ENABLED", "true"}};
+  }
+
+  std::string applications_yaml() const override {
+    return R"(
+kaa:
+  applications:
+    smart-meter:
+      tenant-id: tenant-a
+      versions: [smart-meter-v1]
+    lamp:
+      tenant-id: tenant-b
+      versions: [lamp-v1]
+)";
+  }
+};
+
+TEST_F(e2e_security_iamcore_multitenant, a_principal_may_not_touch_another_tenants_app_versions) {
+  auto meter = endpoint_url("ep-1", "smart-meter-v1");
+  auto written = send("PUT", meter, alice, R"({"v":1})");
+  ASSERT_EQ(written.status, 200) << written.describe();
+  // robot may do everything in tenant-b, so iamcore allows; the data is
+  // tenant-a's all the same.
+  for (const auto& [method, body] : std::vector<std::pair<std::string, std::string>>{
+         {"GET", ""}, {"PUT", R"({"v":2})"}, {"DELETE", ""}}) {
+    auto refused = send(method, meter, robot, body);
+    EXPECT_EQ(refused.status, 403) << method << ": " << refused.describe();
+    EXPECT_NE(refused.body.find("another tenant"), std::string::npos) << refused.body;
+  }
+  auto still = send("GET", meter, alice);
+  EXPECT_EQ(still.status, 200) << still.describe();
+  EXPECT_EQ(still.body, written.body);
+  // Each writes its own tenant's app versions.
+  EXPECT_EQ(send("PUT", endpoint_url("ep-2", "lamp-v1"), robot, R"({"on":true})").status, 200);
+  EXPECT_EQ(send("PUT", endpoint_url("ep-2", "lamp-v1"), alice, R"({"on":false})").status, 403);
+}
+
+TEST_F(e2e_security_iamcore_multitenant, endpoint_system_configurations_are_per_tenant) {
+  auto configs = system_configs_url("endpoints/ep-1");
+  ASSERT_EQ(send("POST", configs, alice, system_config_body).status, 201);
+  auto seen_by_robot = send("GET", configs, robot);
+  ASSERT_EQ(seen_by_robot.status, 200) << seen_by_robot.describe();
+  EXPECT_NE(seen_by_robot.body.find(R"("content":[])"), std::string::npos)
+    << seen_by_robot.body;
+  // robot's own record of the same name does not clash with alice's.
+  EXPECT_EQ(send("POST", configs, robot, system_config_body).status, 201);
+  EXPECT_EQ(send("POST", configs, alice, system_config_body).status, 409);
 }
 
 /// iamcore on with `api_key`: the run must end with exit code 2 naming the

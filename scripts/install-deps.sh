@@ -11,7 +11,7 @@ packages=(
   libvalijson-dev libmongoc-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-avro python3-yaml python3-mockupdb curl procps prometheus
-  wrk nginx-light
+  wrk nginx-light openssl
 )
 
 missing=()

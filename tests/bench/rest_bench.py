@@ -4,12 +4,15 @@
 Measures GET throughput/latency over N stored endpoint configs (vs nginx serving a
 static file of the same size), durable PUT throughput, idle and loaded RSS, and
 start-to-ready time, then prints a summary table against the design targets.
+With --security it then compares GET with REST security off, with Keycloak and with
+Keycloak multitenancy (tests/support/keycloak_stand_in.py as the identity provider).
 Figures are printed, never asserted: the exit code only says whether the run
 itself worked. Everything runs on loopback; every child is stopped by PID and the
 temp dir removed, also on Ctrl-C, SIGTERM or failure. See README.md here.
 """
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -50,6 +53,29 @@ IDLE_RSS_TARGET_MIB = 20
 BIG_STORE_CONFIGS = 1_000_000
 BIG_STORE_RSS_TARGET_MIB = 64
 READY_TARGET_MS = 100
+
+# --security: GET with REST security off, with Keycloak, and with Keycloak multitenancy.
+SECURITY_RATIO_TARGET = 0.8
+SUPPORT_DIR = HERE.parent / "support"
+CLIENT_ID = "ecr"
+DEFAULT_REALM = "kaa"  # the realm of KAA_SECURITY_ISSUER_PUBLIC_URL
+TENANT = "acme"  # the multitenant run's tenant: a realm of its own
+APPLICATION = "bench"
+BENCH_USER = "bench-user"
+TOKEN_KID = "bench-key"
+TOKEN_LIFETIME_S = 3600
+# ecr's default decision lifetime, set explicitly so the run is what the output says.
+DECISION_CACHE_S = 30
+# How many decisions ecr keeps (access_checker_config::max_cached): with more keys
+# than this, the measured runs keep asking the stand-in.
+DECISION_CACHE_ENTRIES = 10_000
+# The one application; its tenant-id counts only when ecr is tenant-scoped.
+SECURITY_APP_CONFIG = f"""kaa:
+  applications:
+    {APPLICATION}:
+      tenant-id: {TENANT}
+      versions: [{APP_VERSION}]
+"""
 
 
 class BenchError(Exception):
@@ -278,8 +304,9 @@ def http_request(port, method, path, body=None):
     conn.close()
 
 
-def seed(port, count, workers, first=0):
-  """PUTs configs first..count-1 over `workers` keep-alive connections; returns elapsed seconds."""
+def for_each_key(port, first, count, workers, what, job):
+  """Runs `job(conn, i)` for i in first..count-1 over `workers` keep-alive connections,
+  within the seeding time bound; returns elapsed seconds. `what` names the work in errors."""
   deadline = time.monotonic() + SEED_BASE_S + SEED_PER_CONFIG_S * (count - first)
   stop = threading.Event()
 
@@ -290,13 +317,8 @@ def seed(port, count, workers, first=0):
         if stop.is_set():
           return
         if time.monotonic() > deadline:
-          raise BenchError(f"seeding {count} configs took too long")
-        conn.request("PUT", config_path(endpoint_id(i)), seed_config(i),
-                     {"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        answer = resp.read()
-        if resp.status != 200:
-          raise BenchError(f"seed PUT {endpoint_id(i)} answered {resp.status}: {answer[:200]!r}")
+          raise BenchError(f"{what} took too long")
+        job(conn, i)
     except BaseException:
       stop.set()
       raise
@@ -315,15 +337,43 @@ def seed(port, count, workers, first=0):
   return time.monotonic() - started
 
 
-def check_get(port, i):
-  """GETs one seeded config, checks it is the one stored, returns the raw body."""
-  status, body = http_request(port, "GET", config_path(endpoint_id(i)))
+def seed(port, count, workers, first=0):
+  """PUTs configs first..count-1 over `workers` keep-alive connections; returns elapsed seconds."""
+  def put(conn, i):
+    conn.request("PUT", config_path(endpoint_id(i)), seed_config(i),
+                 {"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    answer = resp.read()
+    if resp.status != 200:
+      raise BenchError(f"seed PUT {endpoint_id(i)} answered {resp.status}: {answer[:200]!r}")
+
+  return for_each_key(port, first, count, workers, f"seeding {count} configs", put)
+
+
+def check_config(i, status, body):
+  """Raises unless a GET of seeded config `i` answered 200 with that config."""
   if status != 200:
     raise BenchError(f"GET {endpoint_id(i)} answered {status}: {body[:200]!r}")
   stored = json.loads(json.loads(body)["config"])
   if stored != json.loads(seed_config(i)):
     raise BenchError(f"GET {endpoint_id(i)} returned another config: {body[:200]!r}")
+
+
+def check_get(port, i):
+  """GETs one seeded config, checks it is the one stored, returns the raw body."""
+  status, body = http_request(port, "GET", config_path(endpoint_id(i)))
+  check_config(i, status, body)
   return body
+
+
+def read_back(port, count, workers, headers):
+  """GETs every seeded config once with `headers`, checking each; returns elapsed seconds."""
+  def get(conn, i):
+    conn.request("GET", config_path(endpoint_id(i)), headers=headers)
+    resp = conn.getresponse()
+    check_config(i, resp.status, resp.read())
+
+  return for_each_key(port, 0, count, workers, f"reading back {count} configs", get)
 
 
 @dataclass
@@ -346,10 +396,12 @@ class WrkResult:
             f"requests {self.requests:,}  socket errors {self.socket_errors}{failed}")
 
 
-def run_wrk(children, port, script, script_args, opts, duration_s):
+def run_wrk(children, port, script, script_args, opts, duration_s, headers=()):
+  """One wrk run; `headers` ("Name: value") go on every request (wrk -H)."""
+  header_args = [arg for header in headers for arg in ("-H", header)]
   argv = [find_tool("wrk"), f"-t{opts.threads}", f"-c{opts.connections}", f"-d{duration_s}s",
-          "--latency", "-s", str(HERE / script), f"http://{LOOPBACK}:{port}/", "--",
-          *map(str, script_args)]
+          "--latency", *header_args, "-s", str(HERE / script), f"http://{LOOPBACK}:{port}/",
+          "--", *map(str, script_args)]
   proc = children.spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE, text=True)
   try:
@@ -372,11 +424,11 @@ def run_wrk(children, port, script, script_args, opts, duration_s):
       non2xx=int(r["non2xx"]) if "non2xx" in r else None)
 
 
-def bench_get(children, port, opts, configs):
+def bench_get(children, port, opts, configs, headers=()):
   """GETs of random ones of `configs` seeded keys: warm-up, then the measured wrk run."""
   args = (configs, APP_VERSION)
-  run_wrk(children, port, "get_random.lua", args, opts, opts.warmup)
-  return run_wrk(children, port, "get_random.lua", args, opts, opts.duration)
+  run_wrk(children, port, "get_random.lua", args, opts, opts.warmup, headers)
+  return run_wrk(children, port, "get_random.lua", args, opts, opts.duration, headers)
 
 
 @dataclass
@@ -519,6 +571,221 @@ def summary_rows(opts, r):
   ]
 
 
+def b64url(data):
+  return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def openssl(*args, stdin=None):
+  done = subprocess.run([find_tool("openssl"), *args], input=stdin, capture_output=True,
+                        timeout=HTTP_TIMEOUT_S * 3)
+  if done.returncode != 0:
+    raise BenchError(f"openssl {args[0]} failed: {done.stderr.decode(errors='replace')}")
+  return done.stdout
+
+
+class TokenSigner:
+  """An RSA key made with the openssl CLI at run time: signs RS256 JWTs, publishes a JWKS."""
+
+  def __init__(self, directory):
+    self._key = str(directory / "token-key.pem")
+    openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", self._key)
+    modulus = openssl("rsa", "-in", self._key, "-noout", "-modulus").decode().strip()
+    n = bytes.fromhex(modulus.removeprefix("Modulus="))
+    # genpkey's public exponent is 65537, AQAB in base64url.
+    self.jwks = {"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": TOKEN_KID,
+                           "n": b64url(n), "e": "AQAB"}]}
+
+  def token(self, issuer, subject):
+    def part(value):
+      return b64url(json.dumps(value, separators=(",", ":")).encode())
+
+    now = int(time.time())
+    signing_input = (part({"alg": "RS256", "typ": "JWT", "kid": TOKEN_KID}) + "." +
+                     part({"iss": issuer, "sub": subject, "iat": now,
+                           "exp": now + TOKEN_LIFETIME_S}))
+    # dgst -sign with an RSA key writes the PKCS#1 v1.5 signature: RS256's.
+    signature = openssl("dgst", "-sha256", "-sign", self._key, stdin=signing_input.encode())
+    return f"{signing_input}.{b64url(signature)}"
+
+
+class KeycloakStandIn:
+  """tests/support/keycloak_stand_in.py on a free loopback port: each realm's JWKS and UMA
+  decisions, and the Tenant Manager's security contexts. Configured by files in its dir."""
+
+  def __init__(self, children, workdir):
+    self._children = children
+    self._dir = workdir / "keycloak"
+    self._dir.mkdir()
+    self.proc = None
+    self.url = None
+
+  def add_realm(self, realm, jwks, grants):
+    """A realm whose client is CLIENT_ID; `grants` are "<sub> <resource>#<scope>" lines."""
+    d = self._dir / "realms" / realm
+    d.mkdir(parents=True)
+    (d / "jwks.json").write_text(json.dumps(jwks))
+    (d / "client-id").write_text(CLIENT_ID)  # compared whole: no newline
+    (d / "policy").write_text("".join(f"{grant}\n" for grant in grants))
+    # The stand-in rereads its whole request log each time it appends a line (to count
+    # it): over thousands of decisions that would be the bottleneck. Nothing reads it here.
+    (d / "requests.log").symlink_to(os.devnull)
+
+  def issuer(self, realm):
+    return f"{self.url}/realms/{realm}"
+
+  def start(self):
+    port_file = self._dir / "port"
+    log_path = self._dir / "stand-in.log"
+    with open(log_path, "wb") as log:
+      # -B: no __pycache__ beside the script in the source tree.
+      self.proc = self._children.spawn(
+          [sys.executable, "-B", str(SUPPORT_DIR / "keycloak_stand_in.py"), "--port", "0",
+           "--dir", str(self._dir), "--port-file", str(port_file)],
+          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+      # The stand-in renames the port file into place: it is never half written.
+      if port_file.exists():
+        self.url = f"http://{LOOPBACK}:{int(port_file.read_text())}"
+        return
+      if self.proc.poll() is not None:
+        raise BenchError(f"Keycloak stand-in exited with {self.proc.returncode}:\n"
+                         f"{tail(log_path)}")
+      time.sleep(0.02)
+    raise BenchError(f"Keycloak stand-in not listening within {READY_TIMEOUT_S:.0f} s")
+
+  def stop(self):
+    return Children.stop(self.proc)
+
+
+@dataclass
+class SecurityMode:
+  name: str  # in the per-run lines
+  label: str  # in the summary
+  realm: str | None = None  # realm of the caller's token; None: security off
+  multitenancy: bool = False
+
+  def ecr_env(self, idp):
+    if self.realm is None:
+      return {}
+    env = {"KAA_SECURITY_ENABLED": "true",
+           "KAA_SECURITY_ISSUER_PUBLIC_URL": idp.issuer(DEFAULT_REALM),
+           "KAA_SECURITY_CLIENT_ID": CLIENT_ID,
+           "KAA_SECURITY_DECISION_CACHE_SECONDS": str(DECISION_CACHE_S)}
+    if self.multitenancy:
+      env |= {"KAA_SECURITY_MULTITENANCY_ENABLED": "true",
+              "KAA_SECURITY_MULTITENANCY_TENANT_MANAGER_URL": idp.url}
+    return env
+
+  def seed_env(self):
+    # ecr files records under the reading caller's tenant; the seeding ecr has security
+    # off, so it writes them as that tenant's through the single-tenant default.
+    return {"KAA_TENANT_DEFAULT": TENANT} if self.multitenancy else {}
+
+
+SECURITY_MODES = (
+    SecurityMode("off", "security off"),
+    SecurityMode("keycloak", "Keycloak", DEFAULT_REALM),
+    SecurityMode("tenant", f"Keycloak multitenant ({TENANT})", TENANT, multitenancy=True),
+)
+
+
+@dataclass
+class SecurityRun:
+  mode: SecurityMode
+  get: WrkResult
+  # From the first decision asked (the read-back) to the end of the measured run: while
+  # under DECISION_CACHE_S, every decision of the run came from ecr's cache.
+  cached_s: float
+
+
+def measure_security_mode(opts, children, workdir, idp, signer, mode):
+  """Seeds a fresh store, restarts ecr on it in `mode`, checks every key answers 200 with
+  the mode's token (which also fills ecr's decision cache) and runs the GET benchmark."""
+  d = workdir / f"security-{mode.name}"
+  (d / "data").mkdir(parents=True)
+  (d / "service-config.yml").write_text(SECURITY_APP_CONFIG)
+  seeding = Ecr(children, opts.ecr, d, mode.seed_env())
+  try:
+    seeding.start()
+    took = seed(seeding.port, opts.configs, opts.seed_workers)
+    if not stop_ecr(seeding):
+      raise BenchError("the seeding ecr did not stop cleanly")
+    ecr = Ecr(children, opts.ecr, d, mode.ecr_env(idp))
+    ecr.start()
+    steps = [f"seeded {opts.configs:,} configs in {took:.1f} s", "restarted"]
+    headers = {}
+    if mode.realm:
+      status, body = http_request(ecr.port, "GET", config_path(endpoint_id(0)))
+      if status != 401:
+        raise BenchError(f"{mode.name}: GET without a token answered {status}, not 401: "
+                         f"{body[:200]!r}")
+      steps.append("without a token 401")
+      headers["Authorization"] = "Bearer " + signer.token(idp.issuer(mode.realm), BENCH_USER)
+    started = time.monotonic()
+    took = read_back(ecr.port, opts.configs, opts.seed_workers, headers)
+    steps.append(f"every key read back{' with the token' if headers else ''} (200, same "
+                 f"config) in {took:.1f} s")
+    print(f"{mode.name}: " + "; ".join(steps), flush=True)
+    get = bench_get(children, ecr.port, opts, opts.configs,
+                    [f"{k}: {v}" for k, v in headers.items()])
+    cached_s = time.monotonic() - started
+    print(get.line(f"GET {mode.name}", "req/s"), flush=True)
+    if get.socket_errors or get.status_errors:
+      raise BenchError(f"{mode.name}: {get.status_errors} answers >= 400 and "
+                       f"{get.socket_errors} socket errors during the GET run (must be 0)")
+    if not stop_ecr(ecr):
+      raise BenchError(f"{mode.name}: ecr did not stop cleanly")
+    return SecurityRun(mode, get, cached_s)
+  except BenchError as e:
+    raise BenchError(f"{e}\n--- {mode.name} ecr log (last lines) ---\n"
+                     f"{tail(d / 'ecr.log')}") from None
+
+
+def measure_security(opts, children, workdir):
+  signer = TokenSigner(workdir)
+  idp = KeycloakStandIn(children, workdir)
+  # Every endpoint's config may be read; nothing else is needed.
+  for realm in (DEFAULT_REALM, TENANT):
+    idp.add_realm(realm, signer.jwks, [f"{BENCH_USER} *#endpoint:read"])
+  idp.start()
+  print(f"\nSecurity: the GET benchmark over {opts.configs:,} configs, each time on a fresh "
+        f"ecr and store: off, then with Keycloak (token of realm {DEFAULT_REALM}), then with "
+        f"Keycloak multitenancy (token of tenant {TENANT}, which owns {APP_VERSION}).\n"
+        f"Keycloak stand-in on {idp.url}; RS256 tokens. ecr caches each decision "
+        f"{DECISION_CACHE_S} s per token and permission, and every key is read once before "
+        f"the wrk runs, so the measured runs are decision cache hits.", flush=True)
+  if opts.configs > DECISION_CACHE_ENTRIES:
+    print(f"note: ecr keeps at most {DECISION_CACHE_ENTRIES:,} decisions; with "
+          f"{opts.configs:,} keys the secured runs also ask the stand-in.", flush=True)
+  try:
+    return [measure_security_mode(opts, children, workdir, idp, signer, mode)
+            for mode in SECURITY_MODES]
+  finally:
+    idp.stop()
+
+
+def security_rows(runs):
+  off, *secured = runs
+  rows = [Row("GET throughput, security off (req/s)", f"{off.get.rps:,.0f}"),
+          Row("GET p99, security off (ms)", f"{off.get.p99_ms:.3f}")]
+  for run in secured:
+    ratio = run.get.rps / off.get.rps
+    rows += [
+        Row(f"GET throughput, {run.mode.label} (req/s)", f"{run.get.rps:,.0f}",
+            f"{off.get.rps:,.0f} off", f"{ratio:.2f}x", f">= {SECURITY_RATIO_TARGET}x off",
+            yes_no(ratio >= SECURITY_RATIO_TARGET)),
+        Row(f"GET p99, {run.mode.label} (ms)", f"{run.get.p99_ms:.3f}",
+            f"{off.get.p99_ms:.3f} off", f"{run.get.p99_ms / off.get.p99_ms:.2f}x"),
+    ]
+  # ecr counts decision lifetimes in whole seconds: allow for one lost.
+  cached = all(run.cached_s < DECISION_CACHE_S - 1 for run in secured)
+  rows.append(Row("read-back to end of run, secured (s)",
+                  ", ".join(f"{run.cached_s:.1f}" for run in secured),
+                  target=f"< {DECISION_CACHE_S - 1} (all cache hits)", met=yes_no(cached)))
+  return rows
+
+
 def run(opts, children, workdir):
   print(f"ecr {opts.ecr}; {os.cpu_count()} cpus, {platform.platform()}")
   print(f"{tool_version([find_tool('wrk'), '-v'])}; {tool_version([find_tool('nginx'), '-v'])}")
@@ -528,6 +795,12 @@ def run(opts, children, workdir):
   print(f"\nSummary ({opts.configs:,} configs, wrk -t{opts.threads} -c{opts.connections} "
         f"-d{opts.duration}s, {os.cpu_count()} cpus, load generator on the same machine)\n")
   print_table(summary_rows(opts, results))
+  if opts.security:
+    runs = measure_security(opts, children, workdir)
+    print(f"\nSecurity summary ({opts.configs:,} configs, wrk -t{opts.threads} "
+          f"-c{opts.connections} -d{opts.duration}s; every GET answered 200: each key once "
+          f"before the runs, no HTTP >= 400 nor socket error during them)\n")
+    print_table(security_rows(runs))
 
 
 def common_arg_parser(description):
@@ -560,6 +833,9 @@ def parse_args():
   p.add_argument("--starts", type=int, default=5, help="restarts timed for start-to-ready")
   p.add_argument("--idle-wait", type=float, default=2.0,
                  help="seconds after ready before idle RSS is read")
+  p.add_argument("--security", action="store_true",
+                 help="then also GET with REST security off, with Keycloak and with "
+                      "Keycloak multitenancy (a stand-in), and compare")
   opts = p.parse_args()
   if opts.starts < 1:
     p.error("--starts must be >= 1")

@@ -57,6 +57,11 @@ access_checker::~access_checker() {
   // nop
 }
 
+std::optional<caf::expected<access_grant>>
+access_checker::check_cached(const access_request&) {
+  return std::nullopt;
+}
+
 keycloak_checker::keycloak_checker(access_checker_config cfg)
   : cfg_(std::move(cfg)) {
   realms_.emplace(cfg_.default_tenant.tenant_id,
@@ -76,6 +81,48 @@ keycloak_checker::check(const access_request& request) {
     if (auto err = authorize(*token, digest, *caller, permission))
       return err;
   return access_grant{caller->claims.subject, caller->tenant_id};
+}
+
+std::optional<caf::expected<access_grant>>
+keycloak_checker::check_cached(const access_request& request) {
+  auto token = bearer_token(request.credential);
+  if (!token)
+    return token.error();
+  auto digest = sha256_hex(*token);
+  auto now = cfg_.now_s();
+  std::lock_guard guard{mutex_};
+  auto caller = known_token(digest, now);
+  if (!caller || !*caller)
+    return caller ? std::optional{caf::expected<access_grant>{caller->error()}}
+                  : std::nullopt;
+  for (const auto& permission : request.permissions) {
+    auto allowed = known_decision(digest + ' ' + permission, now);
+    if (!allowed)
+      return std::nullopt;
+    if (!*allowed)
+      return make_error(ec::forbidden, "not permitted: " + permission);
+  }
+  return access_grant{(*caller)->claims.subject, (*caller)->tenant_id};
+}
+
+std::optional<caf::expected<keycloak_checker::verified_token>>
+keycloak_checker::known_token(const std::string& digest, int64_t now) {
+  auto known = tokens_.find(digest);
+  if (known == tokens_.end())
+    return std::nullopt;
+  // Verified before; only its dates can have turned since.
+  if (known->second.claims.expires_at + jwt_policy{}.leeway_s >= now)
+    return known->second;
+  tokens_.erase(known);
+  return unauthenticated("invalid bearer token: expired");
+}
+
+std::optional<bool> keycloak_checker::known_decision(const std::string& key,
+                                                     int64_t now) const {
+  auto cached = decisions_.find(key);
+  if (cached == decisions_.end() || cached->second.expires_s <= now)
+    return std::nullopt;
+  return cached->second.allowed;
 }
 
 void keycloak_checker::forget_tenant(const std::string& tenant_id) {
@@ -100,13 +147,8 @@ keycloak_checker::authenticate(const std::string& token,
   policy.now_s = now;
   {
     std::lock_guard guard{mutex_};
-    if (auto known = tokens_.find(digest); known != tokens_.end()) {
-      // Verified before; only its dates can have turned since.
-      if (known->second.claims.expires_at + policy.leeway_s >= now)
-        return known->second;
-      tokens_.erase(known);
-      return unauthenticated("invalid bearer token: expired");
-    }
+    if (auto known = known_token(digest, now))
+      return std::move(*known);
   }
   auto unverified = peek_jwt(token);
   if (!unverified)
@@ -212,11 +254,9 @@ caf::error keycloak_checker::authorize(const std::string& token,
   std::string issuer_url;
   {
     std::lock_guard guard{mutex_};
-    auto cached = decisions_.find(key);
-    if (cached != decisions_.end() && cached->second.expires_s > now)
-      allowed = cached->second.allowed;
-    else if (auto known = realms_.find(caller.tenant_id);
-             known != realms_.end())
+    allowed = known_decision(key, now);
+    if (auto known = realms_.find(caller.tenant_id);
+        !allowed && known != realms_.end())
       issuer_url = known->second.context.issuer_private_url;
   }
   if (!allowed) {

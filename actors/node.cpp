@@ -146,11 +146,10 @@ node_actor::behavior_type node(node_pointer self,
       [applications = cfg->applications](const std::string& app_version) {
         return applications->current()->application_of(app_version);
       }});
-  if (cfg->security) {
-    auto checker = make_access_checker(*cfg->security);
+  if (cfg->security)
     for (int i = 0; i < 2; ++i)
-      st.guards.push_back(self->spawn<caf::detached>(access_guard, checker));
-  }
+      st.guards.push_back(self->spawn<caf::detached>(access_guard,
+                                                     cfg->security));
   if (st.nats) {
     auto messaging = cfg->messaging;
     messaging.nats = st.nats;
@@ -414,9 +413,9 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
       guard.multitenancy = access_guard_config::multitenancy_settings{
         cfg.security.multitenancy.tenant_manager_url,
         cfg.security.multitenancy.context_cache_seconds};
-    result->security = std::move(guard);
-    if (auto err = validate(*result->security))
+    if (auto err = validate(guard))
       return err;
+    result->security = make_access_checker(guard);
   }
   result->license.path = cfg.license.cert_path;
   result->license.password = cfg.license.cert_password;
@@ -431,6 +430,7 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
   rest_api_config rest;
   rest.tenant_id = cfg.service.default_tenant;
   rest.tenant_scoped = cfg.security.tenant_scoped();
+  rest.checker = ncfg.security;
   rest.cache = ncfg.cache;
   rest.metrics = ncfg.metrics;
   rest.applications = ncfg.applications;

@@ -46,8 +46,10 @@ struct node_config {
   std::shared_ptr<live_app_catalog> applications;
   /// Set when Tekton provides `applications` (they start empty then).
   std::optional<tekton_config> tekton;
-  /// Set when REST callers must be authenticated and authorized (A20).
-  std::optional<access_guard_config> security;
+  /// Set when REST callers must be authenticated and authorized (A20): the
+  /// checker the guards share, which the HTTP threads also ask for cached
+  /// grants.
+  std::shared_ptr<access_checker> security;
   /// Set when ECR has client credentials: its own token for outbound calls.
   std::optional<token_refresher_config> service_token;
 };

@@ -10,6 +10,7 @@
 
 namespace ecr {
 
+class access_checker;
 class license_gate;
 class live_app_catalog;
 class service_metrics;
@@ -40,6 +41,9 @@ struct rest_api_config {
   /// Authenticate and authorize every API request, round robin (A20);
   /// none while security is off.
   std::vector<access_guard_actor> guards;
+  /// The checker the guards share: asked first, on the HTTP thread, for a
+  /// grant it has cached.
+  std::shared_ptr<access_checker> checker;
 };
 
 caf::error validate(const rest_api_config& cfg);

@@ -230,6 +230,39 @@ TEST_F(access_checker_test, an_undecidable_permission_is_503_never_allowed) {
             ec::unavailable);
 }
 
+TEST_F(access_checker_test, cached_answers_need_nobody_and_anything_else_is_left_to_check) {
+  idp.grants = {"alice endpoint-ep-1#endpoint:read"};
+  auto token = idp.token(idp.current, "alice", start + 100);
+  const std::vector<std::string> read{"endpoint-ep-1#endpoint:read"};
+  const std::vector<std::string> update{"endpoint-ep-1#endpoint:update"};
+  // Refused outright; unknown tokens are left to `check`.
+  auto malformed = checker.check_cached({"Basic dXNlcjpw", read, {}});
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(code_of(*malformed), ec::unauthenticated);
+  EXPECT_FALSE(checker.check_cached(bearer(token, read)));
+  ASSERT_TRUE(checker.check(bearer(token, read)));
+  ASSERT_EQ(code_of(checker.check(bearer(token, update))), ec::forbidden);
+  auto asked = idp.key_fetches + idp.decisions;
+  auto granted = checker.check_cached(bearer(token, read));
+  ASSERT_TRUE(granted && *granted);
+  EXPECT_EQ((*granted)->subject, "alice");
+  EXPECT_EQ((*granted)->tenant_id, "kaa");
+  auto refused = checker.check_cached(bearer(token, update));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(code_of(*refused), ec::forbidden);
+  EXPECT_EQ(idp.key_fetches + idp.decisions, asked);
+  // A permission not yet decided, or a decision that ran out, is not known.
+  EXPECT_FALSE(checker.check_cached(
+    bearer(token, {"endpoint-ep-1#endpoint:read", "endpoint-ep-2#endpoint:read"})));
+  idp.now += 30;
+  EXPECT_FALSE(checker.check_cached(bearer(token, read)));
+  // An expired token is refused as `check` would.
+  idp.now = start + 100 + 61;
+  auto expired = checker.check_cached(bearer(token));
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(code_of(*expired), ec::unauthenticated);
+}
+
 // -- multitenancy (spec 7.3) ----------------------------------------------------
 
 class multitenant_checker_test : public ::testing::Test {
@@ -341,6 +374,16 @@ TEST_F(multitenant_checker_test, a_forgotten_tenant_is_resolved_again_with_its_n
   EXPECT_TRUE(checker.check(bearer(acme_token("carol", &moved))));
   EXPECT_EQ(idp.tenants_asked.size(), 2u);
   EXPECT_EQ(idp.keys_asked.back(), "http://keycloak-2:8080/realms/acme");
+}
+
+TEST_F(multitenant_checker_test, a_forgotten_tenant_has_no_cached_answers) {
+  auto token = acme_token("carol");
+  ASSERT_TRUE(checker.check(bearer(token)));
+  auto cached = checker.check_cached(bearer(token));
+  ASSERT_TRUE(cached && *cached);
+  EXPECT_EQ((*cached)->tenant_id, "acme");
+  checker.forget_tenant("acme");
+  EXPECT_FALSE(checker.check_cached(bearer(token)));
 }
 
 TEST_F(multitenant_checker_test, forgetting_one_tenant_keeps_the_others) {

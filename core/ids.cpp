@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 
 namespace ecr {
@@ -16,12 +17,20 @@ constexpr char hex_digits[] = "0123456789abcdef";
 } // namespace
 
 std::string sha256_hex(std::string_view data) {
+  // Fetched once and a context per thread: OpenSSL 3 would otherwise look
+  // the algorithm up, under a lock, on every call (one per REST request
+  // while security is on).
+  static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> sha256{
+    EVP_MD_fetch(nullptr, "SHA256", nullptr), &EVP_MD_free};
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>
+    context{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(),
-                 nullptr)
-      != 1)
-    throw std::runtime_error("EVP_Digest failed");
+  if (!sha256 || !context
+      || EVP_DigestInit_ex2(context.get(), sha256.get(), nullptr) != 1
+      || EVP_DigestUpdate(context.get(), data.data(), data.size()) != 1
+      || EVP_DigestFinal_ex(context.get(), digest.data(), &size) != 1)
+    throw std::runtime_error("SHA-256 failed");
   std::string out;
   out.reserve(size * 2);
   for (unsigned int i = 0; i < size; ++i) {

@@ -82,10 +82,37 @@ std::vector<write_attempt> writes_over_seed(const std::string& system_config_url
   };
 }
 
-std::vector<std::string> seeded_urls(const std::string& system_config_url) {
-  return {endpoint_url("ep-1"), endpoint_url("ep-new"),
-          default_key("smart-meter-v1").url(api), system_configs_url("endpoints/ep-1"),
-          system_config_url};
+std::string seed_for_refusals(http_client& http, const http_headers& owner) {
+  auto json = owner;
+  json.emplace_back("Content-Type", "application/json");
+  for (const auto& url : {endpoint_url("ep-1"), default_key("smart-meter-v1").url(api)}) {
+    auto stored = http.request("PUT", url, json, R"({"v":1})");
+    if (stored.status != 200) {
+      ADD_FAILURE() << "seeding " << url << ": " << stored.describe();
+      return {};
+    }
+  }
+  auto created = http.request("POST", system_configs_url("endpoints/ep-1"), json,
+                              system_config_body);
+  auto location = created.header("Location");
+  if (created.status != 201 || !location) {
+    ADD_FAILURE() << "seeding a system configuration: " << created.describe();
+    return {};
+  }
+  return *location;
+}
+
+std::map<std::string, std::string> seeded_state(http_client& http,
+                                                const http_headers& owner,
+                                                const std::string& system_config_url) {
+  std::map<std::string, std::string> seen;
+  for (const auto& url : {endpoint_url("ep-1"), endpoint_url("ep-new"),
+                          default_key("smart-meter-v1").url(api),
+                          system_configs_url("endpoints/ep-1"), system_config_url}) {
+    auto r = http.request("GET", url, owner, {});
+    seen[url] = std::to_string(r.status) + " " + r.body;
+  }
+  return seen;
 }
 
 } // namespace ecr::test

@@ -51,7 +51,16 @@ struct write_attempt {
 /// a new endpoint.
 std::vector<write_attempt> writes_over_seed(const std::string& system_config_url);
 
-/// The URLs that show everything `writes_over_seed` touches.
-std::vector<std::string> seeded_urls(const std::string& system_config_url);
+/// Stores, as the caller `owner` names, what `writes_over_seed` writes
+/// over: ep-1's configuration, smart-meter-v1's default and a system
+/// configuration of ep-1, whose URL it returns (empty, with a failure
+/// recorded, when a write fails).
+std::string seed_for_refusals(http_client& http, const http_headers& owner);
+
+/// What `owner` reads of everything `writes_over_seed` touches:
+/// url -> "<status> <body>".
+std::map<std::string, std::string> seeded_state(http_client& http,
+                                                const http_headers& owner,
+                                                const std::string& system_config_url);
 
 } // namespace ecr::test

@@ -233,23 +233,13 @@ protected:
   /// Stores, as alice, an endpoint configuration, a default configuration
   /// and a system configuration for the "nothing written" checks.
   void seed() {
-    ASSERT_EQ(send("PUT", endpoint_url("ep-1"), alice, R"({"v":1})").status, 200);
-    ASSERT_EQ(send("PUT", default_key("smart-meter-v1").url(api), alice, R"({"v":1})").status,
-              200);
-    auto created = send("POST", system_configs_url("endpoints/ep-1"), alice, system_config_body);
-    ASSERT_EQ(created.status, 201) << created.describe();
-    ASSERT_TRUE(created.header("Location")) << created.describe();
-    system_config_url_ = *created.header("Location");
+    system_config_url_ = seed_for_refusals(http(), alice.headers());
+    ASSERT_FALSE(system_config_url_.empty());
   }
 
-  /// What alice reads of everything `writes` touches: url -> answer.
+  /// What alice reads of everything `writes_over_seed` touches.
   std::map<std::string, std::string> snapshot() {
-    std::map<std::string, std::string> seen;
-    for (const auto& url : seeded_urls(system_config_url_)) {
-      auto r = send("GET", url, alice);
-      seen[url] = std::to_string(r.status) + " " + r.body;
-    }
-    return seen;
+    return seeded_state(http(), alice.headers(), system_config_url_);
   }
 
   /// Each of `writes` by `who` answers `status`, without a challenge unless

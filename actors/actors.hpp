@@ -53,21 +53,22 @@ using store_writer_actor = caf::typed_actor<
   // Commits the pending batch (sent by the writer to itself).
   caf::reacts_to<atom::internal, atom::flush>>;
 
-struct config_delivery;
+struct config_read;
+using config_reads = std::vector<config_read>;
 
 /// A STORE READER: answers reads on its own store handle and fills the read
 /// cache with what single-configuration reads find. Callers outside the actor
 /// system (HTTP io threads, NATS delivery threads) send their cache misses
-/// straight to a reader with a `config_delivery`, which costs one hop there
-/// and one back.
+/// straight to a reader as `config_reads`, batched by a `read_batcher`, which
+/// costs one hop there per batch and one back per read.
 using store_reader_actor = caf::typed_actor<
   // One configuration; `ec::not_found` if absent.
   caf::replies_to<atom::get, config_key>::with<config_record>,
-  caf::reacts_to<atom::get, config_key, config_delivery>,
   // The configuration in force at an endpoint key: its own, else the app
   // version's default of that name (`ec::not_found` for neither).
   caf::replies_to<atom::resolve, config_key>::with<config_record>,
-  caf::reacts_to<atom::resolve, config_key, config_delivery>,
+  // Reads for callers outside the actor system, each handed to its delivery.
+  caf::reacts_to<atom::get, config_reads>,
   // All names of (tenant, endpoint or default, app version).
   caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>,
   // One page of an endpoint's delivery statuses.
@@ -248,11 +249,19 @@ struct config_delivery {
   std::function<void(caf::expected<config_record>)> deliver;
 };
 
+/// A read for a caller outside the actor system: the configuration at `key`,
+/// or with `resolve` the one in force there, handed to `to`.
+struct config_read {
+  config_key key;
+  bool resolve = false;
+  config_delivery to;
+};
+
 } // namespace ecr
 
 // Closures, actor handles and compiled schemas: these messages never leave
 // the process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::gateway_job)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::config_delivery)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::config_reads)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::app_catalog)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<ecr::store_reader_actor>)

@@ -3,6 +3,7 @@
 #include "actors/add_message_types.hpp"
 #include "actors/app_settings_refresher.hpp"
 #include "actors/config_manager.hpp"
+#include "actors/read_batcher.hpp"
 #include "actors/status_recorder.hpp"
 #include "actors/store_actors.hpp"
 #include "messaging/event_publisher.hpp"
@@ -154,7 +155,7 @@ node_actor::behavior_type node(node_pointer self,
     auto messaging = cfg->messaging;
     messaging.nats = st.nats;
     messaging.cache = cfg->cache;
-    messaging.readers = st.readers;
+    messaging.reads = std::make_shared<read_batcher>(st.readers);
     messaging.metrics = cfg->metrics;
     messaging.config_manager = st.config_manager;
     messaging.deliveries = deliveries;
@@ -449,7 +450,7 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
         rest.config_manager = std::move(manager);
         rest.bridge = std::move(bridge);
         rest.filters = std::move(filters);
-        rest.readers = std::move(readers);
+        rest.reads = std::make_shared<read_batcher>(std::move(readers));
         rest.system_configs = std::move(system_configs);
       },
       [&](caf::error& failure) { err = std::move(failure); });

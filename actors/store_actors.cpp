@@ -278,14 +278,14 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     [self](atom::get, const config_key& key) -> caf::result<config_record> {
       return self->state.read_through(key);
     },
-    [self](atom::get, const config_key& key, config_delivery& to) {
-      to.deliver(self->state.read_through(key));
-    },
     [self](atom::resolve, const config_key& key) -> caf::result<config_record> {
       return self->state.resolve(key);
     },
-    [self](atom::resolve, const config_key& key, config_delivery& to) {
-      to.deliver(self->state.resolve(key));
+    [self](atom::get, config_reads& reads) {
+      auto& st = self->state;
+      for (auto& read : reads)
+        read.to.deliver(read.resolve ? st.resolve(read.key)
+                                     : st.read_through(read.key));
     },
     [self](atom::list,
            const config_key& scope) -> caf::result<std::vector<config_record>> {

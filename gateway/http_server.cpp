@@ -101,9 +101,9 @@ private:
 
 class server_impl final : public http_server {
 public:
-  server_impl(const http_server_options& options, http_handler handler)
+  server_impl(const http_server_options& options, http_service service)
     : options_(options),
-      handler_(std::move(handler)),
+      service_(std::move(service)),
       ioc_(options.io_threads),
       acceptor_(net::make_strand(ioc_)) {
     // nop
@@ -183,7 +183,14 @@ public:
   }
 
   void handle(http_request&& req, http_reply reply) {
-    handler_(std::move(req), std::move(reply));
+    service_.handle(std::move(req), std::move(reply));
+    // Posted behind the completions already queued, i.e. those of the
+    // sockets that became ready together with this one.
+    if (service_.after_burst && !burst_end_posted_.exchange(true))
+      net::post(ioc_, [this] {
+        burst_end_posted_ = false;
+        service_.after_burst();
+      });
   }
 
   void request_started() {
@@ -249,7 +256,8 @@ private:
   // Declared before the io_context: handlers that the io_context destroys
   // still hold sessions, whose destructors unregister here.
   http_server_options options_;
-  http_handler handler_;
+  http_service service_;
+  std::atomic<bool> burst_end_posted_{false};
   std::mutex sessions_mutex_;
   std::unordered_map<session*, std::weak_ptr<session>> sessions_;
   std::atomic<size_t> in_flight_{0};
@@ -459,8 +467,8 @@ http_server::~http_server() {
 }
 
 caf::expected<std::unique_ptr<http_server>>
-http_server::start(const http_server_options& options, http_handler handler) {
-  auto server = std::make_unique<server_impl>(options, std::move(handler));
+http_server::start(const http_server_options& options, http_service service) {
+  auto server = std::make_unique<server_impl>(options, std::move(service));
   if (auto err = server->listen())
     return err;
   return std::unique_ptr<http_server>{std::move(server)};

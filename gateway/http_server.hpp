@@ -30,7 +30,7 @@ class http_server {
 public:
   /// Binds, listens and starts the io threads.
   static caf::expected<std::unique_ptr<http_server>>
-  start(const http_server_options& options, http_handler handler);
+  start(const http_server_options& options, http_service service);
 
   virtual ~http_server();
 

@@ -41,4 +41,18 @@ using http_reply = std::function<void(http_response)>;
 /// Handles one request; must eventually call the reply exactly once.
 using http_handler = std::function<void(http_request&&, http_reply)>;
 
+/// What an HTTP server serves: `handle` for each request and, if set,
+/// `after_burst` on an io thread once the requests that arrived together
+/// have all been handed to `handle`, so that the work they queued can leave
+/// in one go.
+struct http_service {
+  http_service(http_handler handler, std::function<void()> burst_end = {})
+    : handle(std::move(handler)), after_burst(std::move(burst_end)) {
+    // nop
+  }
+
+  http_handler handle;
+  std::function<void()> after_burst;
+};
+
 } // namespace ecr

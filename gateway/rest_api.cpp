@@ -1,6 +1,7 @@
 #include "gateway/rest_api.hpp"
 
 #include "actors/access_guard.hpp"
+#include "actors/read_batcher.hpp"
 #include "core/app_catalog.hpp"
 #include "core/error.hpp"
 #include "core/identifiers.hpp"
@@ -887,16 +888,15 @@ private:
                        : config_response(cached.record, cached.body));
       }
       // A miss goes straight to a reader, which answers from its thread.
-      const auto& reader = cfg_.readers[next_reader_++ % cfg_.readers.size()];
-      caf::anon_send(
-        reader, atom::get_v, std::move(*key),
+      cfg_.reads->add(config_read{
+        std::move(*key), false,
         config_delivery{[reply = std::move(reply),
                          inm](caf::expected<config_record> record) {
           if (!record)
             return reply(error_response(record.error()));
           reply(not_modified(*record, inm) ? not_modified_response(*record)
                                            : config_response(*record));
-        }});
+        }}});
       return;
     }
     if (req.method == "DELETE")
@@ -1294,14 +1294,14 @@ private:
   }
 
   rest_api_config cfg_;
-  mutable std::atomic<size_t> next_reader_ = 0;
   mutable std::atomic<size_t> next_guard_ = 0;
 };
 
 } // namespace
 
 caf::error validate(const rest_api_config& cfg) {
-  if (!cfg.cache || !cfg.bridge || !cfg.config_manager || cfg.readers.empty()
+  if (!cfg.cache || !cfg.bridge || !cfg.config_manager || !cfg.reads
+      || !cfg.reads->has_readers()
       || !cfg.system_configs || !cfg.node || !cfg.metrics || !cfg.applications
       || !cfg.license)
     return make_error(ec::invalid_configuration,
@@ -1314,11 +1314,14 @@ caf::error validate(const rest_api_config& cfg) {
   return {};
 }
 
-http_handler make_rest_handler(rest_api_config cfg) {
+http_service make_rest_handler(rest_api_config cfg) {
+  auto reads = cfg.reads;
   auto handler = std::make_shared<const rest_handler>(std::move(cfg));
-  return [handler](http_request&& req, http_reply reply) {
-    handler->handle(std::move(req), std::move(reply));
-  };
+  return {[handler, reads](http_request&& req, http_reply reply) {
+            read_batcher::burst collecting{*reads};
+            handler->handle(std::move(req), std::move(reply));
+          },
+          [reads] { reads->flush(); }};
 }
 
 gateway_actor::behavior_type gateway_bridge(gateway_actor::pointer self) {

@@ -11,6 +11,7 @@
 namespace ecr {
 
 class access_checker;
+class read_batcher;
 class license_gate;
 class live_app_catalog;
 class service_metrics;
@@ -25,8 +26,8 @@ struct rest_api_config {
   std::shared_ptr<config_cache> cache;
   gateway_actor bridge;
   config_manager_actor config_manager;
-  /// Answer GETs the cache cannot, round robin.
-  std::vector<store_reader_actor> readers;
+  /// Answer GETs the cache cannot, a batch per burst of requests.
+  std::shared_ptr<read_batcher> reads;
   system_config_manager_actor system_configs;
   /// Resolves filters for E6; invalid when the node runs without NATS.
   filter_resolver_actor filters;
@@ -54,7 +55,7 @@ caf::error validate(const rest_api_config& cfg);
 /// else to the gateway bridge. Requests to actors carry no CAF timeout (CAF
 /// 0.17 keeps each one in its clock until it fires); the HTTP server bounds
 /// the wait instead.
-http_handler make_rest_handler(rest_api_config cfg);
+http_service make_rest_handler(rest_api_config cfg);
 
 /// The gateway bridge behavior: runs each job it receives.
 gateway_actor::behavior_type gateway_bridge(gateway_actor::pointer self);

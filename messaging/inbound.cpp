@@ -1,5 +1,6 @@
 #include "messaging/inbound.hpp"
 
+#include "actors/read_batcher.hpp"
 #include "core/app_catalog.hpp"
 #include "core/delivery_log.hpp"
 #include "core/clock.hpp"
@@ -105,7 +106,8 @@ std::string inbound_config::tenant_for(std::string_view app_version) const {
 }
 
 caf::error validate(const inbound_config& cfg) {
-  if (!cfg.nats || !cfg.cache || cfg.readers.empty() || !cfg.config_manager
+  if (!cfg.nats || !cfg.cache || !cfg.reads || !cfg.reads->has_readers()
+      || !cfg.config_manager
       || !cfg.deliveries || !cfg.recorder || !cfg.metrics)
     return make_error(ec::invalid_configuration,
                       "inbound messaging needs NATS, the cache, store readers, "
@@ -119,6 +121,15 @@ cdtp_service::cdtp_service(inbound_config cfg) : cfg_(std::move(cfg)) {
 }
 
 void cdtp_service::handle(const nats_message& msg) {
+  {
+    read_batcher::burst collecting{*cfg_.reads};
+    serve(msg);
+  }
+  if (!msg.more_waiting)
+    cfg_.reads->flush();
+}
+
+void cdtp_service::serve(const nats_message& msg) {
   auto received = std::chrono::steady_clock::now();
   auto request = accept<avro::config_request>(msg, cfg_, cdtp_request_kind);
   if (!request)
@@ -162,10 +173,9 @@ void cdtp_service::handle(const nats_message& msg) {
 }
 
 void cdtp_service::resolve_in_store(config_pull pull) {
-  const auto& reader = cfg_.readers[next_reader_++ % cfg_.readers.size()];
   auto key = pull.key;
-  caf::anon_send(
-    reader, atom::resolve_v, std::move(key),
+  cfg_.reads->add(config_read{
+    std::move(key), true,
     config_delivery{[self = shared_from_this(), pull = std::move(pull)](
                       caf::expected<config_record> effective) {
       log_correlation scope{pull.correlation_id};
@@ -176,7 +186,7 @@ void cdtp_service::resolve_in_store(config_pull pull) {
       ECR_ERROR("inbound: cannot resolve a configuration: {}",
                 render(effective.error()));
       self->fail(pull, 500, "Internal Server Error");
-    }});
+    }}});
 }
 
 void cdtp_service::answer(const config_pull& pull,

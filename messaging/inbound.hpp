@@ -15,6 +15,7 @@ class config_cache;
 class delivery_log;
 class live_app_catalog;
 class nats_client;
+class read_batcher;
 class service_metrics;
 struct nats_message;
 
@@ -33,8 +34,9 @@ struct config_pull {
 struct inbound_config {
   std::shared_ptr<nats_client> nats;
   std::shared_ptr<config_cache> cache;
-  /// Resolve the requests the cache cannot answer, round robin.
-  std::vector<store_reader_actor> readers;
+  /// Resolve the requests the cache cannot answer, a batch per burst of
+  /// requests.
+  std::shared_ptr<read_batcher> reads;
   config_manager_actor config_manager;
   /// Dispatches and implicit confirmations go to the log; the recorder is
   /// woken when it has work.
@@ -78,7 +80,8 @@ public:
   explicit cdtp_service(inbound_config cfg);
 
   /// Decodes, validates and answers one request. Drops (and logs)
-  /// undecodable, oversize and expired requests.
+  /// undecodable, oversize and expired requests. The store resolves what
+  /// the cache cannot once no further request is waiting.
   void handle(const nats_message& msg);
 
   /// Answers with the effective configuration (nullptr: none is in force)
@@ -99,8 +102,9 @@ private:
   void reply(const config_pull& pull, int32_t status, const char* reason,
              const config_record* content);
 
+  void serve(const nats_message& msg);
+
   inbound_config cfg_;
-  std::atomic<size_t> next_reader_ = 0;
 };
 
 struct inbound_state {

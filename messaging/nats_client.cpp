@@ -211,15 +211,19 @@ private:
     static_cast<client_impl*>(closure)->set_connected(false);
   }
 
-  static void on_message(natsConnection*, natsSubscription*, natsMsg* raw,
-                         void* closure) {
+  static void on_message(natsConnection*, natsSubscription* sub,
+                         natsMsg* raw, void* closure) {
     message_ptr msg{raw};
     auto* slot = static_cast<subscription_slot*>(closure);
     const char* reply = natsMsg_GetReply(raw);
+    int waiting = 0;
+    if (natsSubscription_GetPending(sub, &waiting, nullptr) != NATS_OK)
+      waiting = 0;
     nats_message copy{natsMsg_GetSubject(raw), reply ? reply : "",
                       std::string{natsMsg_GetData(raw),
                                   static_cast<size_t>(
-                                    natsMsg_GetDataLength(raw))}};
+                                    natsMsg_GetDataLength(raw))},
+                      waiting > 0};
     msg.reset();
     slot->handler(std::move(copy));
   }

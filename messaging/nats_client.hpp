@@ -27,6 +27,9 @@ struct nats_message {
   std::string subject;
   std::string reply;
   std::string payload;
+  /// More messages of the same subscription were already waiting: work
+  /// collected for this one may wait for them and leave together.
+  bool more_waiting = false;
 };
 
 /// Runs on a cnats delivery thread: must not block.

@@ -50,7 +50,7 @@ struct service_fixture : ::testing::Test {
     auto rest = connect_gateway(self, supervisor, cfg, **ncfg);
     if (!rest)
       throw std::runtime_error("cannot reach the node");
-    handler = make_rest_handler(*rest);
+    service = std::make_unique<http_service>(make_rest_handler(*rest));
   }
 
   void stop() {
@@ -62,7 +62,7 @@ struct service_fixture : ::testing::Test {
       self->wait_for(supervisor);
     }
     supervisor = nullptr;
-    handler = nullptr;
+    service.reset();
     sys.reset();
     sys_cfg.reset();
   }
@@ -78,8 +78,12 @@ struct service_fixture : ::testing::Test {
       req.headers.emplace_back("content-type", "application/json");
     auto promise = std::make_shared<std::promise<http_response>>();
     auto reply = promise->get_future();
-    handler(std::move(req),
-            [promise](http_response res) { promise->set_value(std::move(res)); });
+    service->handle(std::move(req), [promise](http_response res) {
+      promise->set_value(std::move(res));
+    });
+    // What an HTTP server does once the requests that came together were
+    // handled: store reads queued for them leave.
+    service->after_burst();
     if (reply.wait_for(std::chrono::seconds{30}) != std::future_status::ready)
       throw std::runtime_error("no reply within 30 s");
     return reply.get();
@@ -99,7 +103,7 @@ struct service_fixture : ::testing::Test {
   std::unique_ptr<caf::actor_system_config> sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
   node_actor supervisor;
-  http_handler handler;
+  std::unique_ptr<http_service> service;
 };
 
 constexpr const char* endpoint_path = "/api/v1/endpoints/ep-1/app-versions/v1";

@@ -887,7 +887,8 @@ private:
                        ? not_modified_response(cached.record)
                        : config_response(cached.record, cached.body));
       }
-      // A miss goes straight to a reader, which answers from its thread.
+      // A miss goes to a reader with the other misses of this burst; the
+      // reader answers from its thread.
       cfg_.reads->add(config_read{
         std::move(*key), false,
         config_delivery{[reply = std::move(reply),

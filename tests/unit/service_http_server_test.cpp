@@ -16,17 +16,22 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::unique_ptr<http_server> start_server(http_handler handler,
+std::unique_ptr<http_server> start_server(http_service service,
                                           size_t max_body = 1024) {
   http_server_options options;
   options.address = "127.0.0.1";
   options.port = 0;
   options.max_body_bytes = max_body;
   options.request_timeout = 1s;
-  auto server = http_server::start(options, std::move(handler));
+  auto server = http_server::start(options, std::move(service));
   if (!server)
     throw std::runtime_error("cannot start the server");
   return std::move(*server);
+}
+
+std::unique_ptr<http_server> start_server(http_handler handler,
+                                          size_t max_body = 1024) {
+  return start_server(http_service{std::move(handler)}, max_body);
 }
 
 http_response text(unsigned status, std::string body) {
@@ -57,6 +62,37 @@ TEST(http_server, a_handler_that_never_replies_gets_504_and_the_connection_lives
   EXPECT_EQ(next.status, 200);
   EXPECT_EQ(next.body, R"({"ok":true})");
   EXPECT_EQ(client.connect_count(), 1);
+  EXPECT_TRUE(server->shutdown(1s));
+}
+
+TEST(http_server, after_each_burst_the_service_may_answer_what_it_held_back) {
+  // Replies are held until the burst ends: without `after_burst` calls
+  // every request here would time out with 504.
+  std::mutex mutex;
+  std::vector<http_reply> held;
+  std::atomic<int> bursts{0};
+  auto server = start_server(http_service{
+    [&](http_request&&, http_reply reply) {
+      std::lock_guard<std::mutex> guard{mutex};
+      held.push_back(std::move(reply));
+    },
+    [&] {
+      ++bursts;
+      std::vector<http_reply> due;
+      {
+        std::lock_guard<std::mutex> guard{mutex};
+        due.swap(held);
+      }
+      for (auto& reply : due)
+        reply(text(200, R"({"held":true})"));
+    }});
+  test::http_client client{server->port()};
+  for (int i = 0; i < 3; ++i) {
+    auto res = client.get("/held");
+    EXPECT_EQ(res.status, 200);
+    EXPECT_EQ(res.body, R"({"held":true})");
+  }
+  EXPECT_GE(bursts.load(), 3);
   EXPECT_TRUE(server->shutdown(1s));
 }
 

@@ -38,8 +38,11 @@ struct outbound_http_stats {
   size_t pending = 0;
 };
 
+/// The header of every request that expects a JSON answer.
+inline constexpr const char* accept_json = "Accept: application/json";
+
 /// Blocking HTTP(S) requests to the services ECR depends on (Tekton,
-/// Keycloak, later the Tenant Manager), over libcurl. Handles are pooled and
+/// Keycloak, the Tenant Manager, iamcore), over libcurl. Handles are pooled and
 /// reused, so connections to a server stay open between requests.
 /// Thread-safe; calls block, so never make them on an io or NATS thread or
 /// on the CAF scheduler.

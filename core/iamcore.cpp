@@ -21,7 +21,6 @@ constexpr std::string_view irn_prefix = "irn:";
 constexpr std::string_view bearer_prefix = "bearer ";
 constexpr const char* authorization_header = "Authorization";
 constexpr const char* api_key_header = "x-iamcore-api-key";
-constexpr const char* accept_json = "Accept: application/json";
 constexpr const char* json_type = "application/json";
 /// Longer header values are refused rather than sent: no real token or key
 /// comes near.

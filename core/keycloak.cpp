@@ -18,7 +18,6 @@ namespace ecr {
 namespace {
 
 constexpr const char* form_type = "application/x-www-form-urlencoded";
-constexpr const char* accept_json = "Accept: application/json";
 constexpr const char* uma_grant_type = "urn:ietf:params:oauth:grant-type:uma-ticket";
 
 /// `{issuer}/protocol/openid-connect/{endpoint}`.

@@ -233,7 +233,7 @@ caf::expected<app_catalog>
 fetch_tekton_app_configs(outbound_http_client& http, std::string_view base_url,
                          std::string_view instance,
                          std::vector<std::string> headers) {
-  headers.emplace_back("Accept: application/json");
+  headers.emplace_back(accept_json);
   auto response = http.get(tekton_app_configs_url(base_url, instance), headers);
   if (!response)
     return response.error();

@@ -116,7 +116,7 @@ caf::expected<tenant_security_context>
 fetch_tenant_context(outbound_http_client& http, std::string_view base_url,
                      std::string_view tenant_id,
                      std::vector<std::string> headers) {
-  headers.emplace_back("Accept: application/json");
+  headers.emplace_back(accept_json);
   auto response = http.get(tenant_context_url(base_url, tenant_id), headers);
   if (!response)
     return make_error(ec::unavailable, "the Tenant Manager cannot be reached: "

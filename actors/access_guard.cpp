@@ -65,7 +65,7 @@ access_checker::check_cached(const access_request&) {
 keycloak_checker::keycloak_checker(access_checker_config cfg)
   : cfg_(std::move(cfg)) {
   realms_.emplace(cfg_.default_tenant.tenant_id,
-                  realm{cfg_.default_tenant, 0, {}, false, 0});
+                  realm{.context = cfg_.default_tenant});
 }
 
 caf::expected<access_grant>
@@ -130,7 +130,7 @@ void keycloak_checker::forget_tenant(const std::string& tenant_id) {
   if (tenant_id == cfg_.default_tenant.tenant_id) {
     // Its context is the settings'; only its keys may have changed.
     realms_.insert_or_assign(tenant_id,
-                             realm{cfg_.default_tenant, 0, {}, false, 0});
+                             realm{.context = cfg_.default_tenant});
   } else {
     realms_.erase(tenant_id);
   }
@@ -204,7 +204,7 @@ keycloak_checker::context_of(const std::string& issuer, int64_t now) {
   auto& entry = realms_[tenant];
   if (entry.context != *resolved) {
     // Another realm now: its keys are not the old ones.
-    entry = realm{*resolved, 0, {}, false, 0};
+    entry = realm{.context = *resolved};
   }
   entry.expires_s = now + cfg_.context_ttl_s;
   return entry.context;

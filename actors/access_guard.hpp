@@ -108,7 +108,7 @@ private:
     tenant_security_context context;
     /// 0: never (the default tenant's, from the settings).
     int64_t expires_s = 0;
-    jwk_set keys;
+    jwk_set keys{};
     bool have_keys = false;
     int64_t last_fetch_s = 0;
   };

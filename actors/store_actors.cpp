@@ -242,27 +242,43 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
 }
 
 caf::expected<config_record>
-store_reader_state::read_through(const config_key& key) {
-  auto& cache = *cfg.cache;
-  auto generation = cache.generation();
+store_reader_state::read_through(const config_key& key, uint64_t generation) {
   auto record = timed(*cfg.metrics, "get_config",
                       [&] { return db->get_config(key); });
   if (record)
-    cache.fill(*record, generation);
+    cfg.cache->fill(*record, generation);
   else if (error_code(record.error()) == ec::not_found)
-    cache.fill_absent(key, generation);
+    cfg.cache->fill_absent(key, generation);
   return record;
 }
 
 caf::expected<config_record>
-store_reader_state::resolve(const config_key& key) {
-  auto own = read_through(key);
+store_reader_state::resolve(const config_key& key, uint64_t generation) {
+  auto own = read_through(key, generation);
   if (own || error_code(own.error()) != ec::not_found || key.is_default())
     return own;
-  auto fallback = read_through(key.default_key());
+  auto fallback = read_through(key.default_key(), generation);
   if (!fallback && error_code(fallback.error()) == ec::not_found)
     return make_error(ec::not_found, "no configuration is in force");
   return fallback;
+}
+
+void store_reader_state::serve(config_reads& reads) {
+  // Taken before the snapshot opens, so that a write committing after it
+  // keeps every read of the batch out of the cache.
+  auto generation = cfg.cache->generation();
+  auto snapshot = db->begin_snapshot();
+  if (snapshot)
+    ECR_WARN("{}: reading without a snapshot: {}", name, render(snapshot));
+  std::vector<caf::expected<config_record>> results;
+  results.reserve(reads.size());
+  for (auto& read : reads)
+    results.push_back(read.resolve ? resolve(read.key, generation)
+                                   : read_through(read.key, generation));
+  if (!snapshot)
+    db->end_snapshot();
+  for (size_t i = 0; i < reads.size(); ++i)
+    reads[i].to.deliver(std::move(results[i]));
 }
 
 store_reader_actor::behavior_type
@@ -276,17 +292,14 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
   self->state.cfg = std::move(cfg);
   return {
     [self](atom::get, const config_key& key) -> caf::result<config_record> {
-      return self->state.read_through(key);
+      auto& st = self->state;
+      return st.read_through(key, st.cfg.cache->generation());
     },
     [self](atom::resolve, const config_key& key) -> caf::result<config_record> {
-      return self->state.resolve(key);
-    },
-    [self](atom::get, config_reads& reads) {
       auto& st = self->state;
-      for (auto& read : reads)
-        read.to.deliver(read.resolve ? st.resolve(read.key)
-                                     : st.read_through(read.key));
+      return st.resolve(key, st.cfg.cache->generation());
     },
+    [self](atom::get, config_reads& reads) { self->state.serve(reads); },
     [self](atom::list,
            const config_key& scope) -> caf::result<std::vector<config_record>> {
       auto& st = self->state;

@@ -73,11 +73,16 @@ struct store_reader_state {
   store_reader_config cfg;
 
   /// Reads one configuration and caches the outcome (document or absence)
-  /// unless a write committed meanwhile.
-  caf::expected<config_record> read_through(const config_key& key);
+  /// unless a write committed since the cache was at `generation`.
+  caf::expected<config_record> read_through(const config_key& key,
+                                            uint64_t generation);
 
   /// The configuration in force at `key`: its own, else the default.
-  caf::expected<config_record> resolve(const config_key& key);
+  caf::expected<config_record> resolve(const config_key& key,
+                                       uint64_t generation);
+
+  /// Answers a batch of reads from one store snapshot.
+  void serve(config_reads& reads);
 
   static inline const char* name = "store-reader";
 };

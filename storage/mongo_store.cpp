@@ -309,6 +309,16 @@ public:
     return {};
   }
 
+  // -- read snapshots: every read sees the latest writes ----------------------
+
+  caf::error begin_snapshot() override {
+    return {};
+  }
+
+  void end_snapshot() override {
+    // nop
+  }
+
   // -- configurations ----------------------------------------------------------
 
   caf::expected<put_result> put_config(const config_key& key,

@@ -267,6 +267,19 @@ public:
     return {};
   }
 
+  // -- read snapshots ------------------------------------------------------------
+
+  /// A deferred transaction: the WAL snapshot, the shared lock and the file
+  /// checks are taken once, at the first read, instead of once per read.
+  caf::error begin_snapshot() override {
+    return control("BEGIN");
+  }
+
+  void end_snapshot() override {
+    if (control("COMMIT"))
+      control("ROLLBACK");
+  }
+
   // -- configurations ----------------------------------------------------------
 
   caf::expected<put_result> put_config(const config_key& key,

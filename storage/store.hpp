@@ -41,6 +41,17 @@ public:
   /// Makes every write of the batch durable.
   virtual caf::error commit_batch() = 0;
 
+  // -- read snapshots --------------------------------------------------------
+
+  /// Opens a snapshot for a run of reads on a reader handle: they share one
+  /// set of per-read costs (locks, file checks), and a backend may show them
+  /// the store as of the first of them. Keep snapshots short: an open one
+  /// holds back the cleanup of the write log.
+  virtual caf::error begin_snapshot() = 0;
+
+  /// Ends the snapshot: later reads see every committed write.
+  virtual void end_snapshot() = 0;
+
   // -- endpoint and default configurations -----------------------------------
 
   /// Inserts or replaces the document at `key` if `pre` admits the current

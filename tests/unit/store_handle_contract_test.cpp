@@ -122,6 +122,46 @@ TEST_P(handle_contract, data_survives_reopening) {
                            "ENDPOINT", "ep-1", "logging", "sc-2"))));
 }
 
+TEST_P(handle_contract, a_snapshot_reads_what_was_committed_before_it) {
+  auto reader = open(store_role::reader);
+  auto stored = put(endpoint_key("ep-1"), content_a, "id-1", 1000).record;
+  ok(reader->begin_snapshot());
+  EXPECT_EQ(ok(reader->get_config(endpoint_key("ep-1"))), stored);
+  EXPECT_TRUE(fails_with(ec::not_found,
+                         reader->get_config(endpoint_key("ep-2"))));
+  reader->end_snapshot();
+}
+
+TEST_P(handle_contract, after_a_snapshot_reads_see_every_committed_write) {
+  auto reader = open(store_role::reader);
+  put(endpoint_key("ep-1"), content_a, "id-1", 1000);
+  ok(reader->begin_snapshot());
+  EXPECT_EQ(ok(reader->get_config(endpoint_key("ep-1"))).config_id, "id-1");
+  auto changed = put(endpoint_key("ep-1"), content_b, "id-2", 2000).record;
+  reader->end_snapshot();
+  EXPECT_EQ(ok(reader->get_config(endpoint_key("ep-1"))), changed);
+  // Snapshots can follow each other on one handle.
+  ok(reader->begin_snapshot());
+  EXPECT_EQ(ok(reader->get_config(endpoint_key("ep-1"))), changed);
+  reader->end_snapshot();
+}
+
+TEST_P(handle_contract, a_snapshot_keeps_reading_the_state_it_began_with) {
+  if (!GetParam().isolated_batches)
+    GTEST_SKIP() << GetParam().name << " shows every read the latest writes";
+  auto reader = open(store_role::reader);
+  auto before = put(endpoint_key("ep-1"), content_a, "id-1", 1000).record;
+  ok(reader->begin_snapshot());
+  EXPECT_EQ(ok(reader->get_config(endpoint_key("ep-1"))), before);
+  put(endpoint_key("ep-1"), content_b, "id-2", 2000);
+  put(endpoint_key("ep-2"), content_b, "id-3", 2000);
+  EXPECT_EQ(ok(reader->get_config(endpoint_key("ep-1"))), before);
+  EXPECT_TRUE(fails_with(ec::not_found,
+                         reader->get_config(endpoint_key("ep-2"))));
+  reader->end_snapshot();
+  EXPECT_EQ(ok(reader->get_config(endpoint_key("ep-2"))).config_id, "id-3");
+}
+
 TEST_P(handle_contract, ping_answers_on_every_handle) {
   ok(writer().ping());
   ok(open(store_role::reader)->ping());

@@ -1,5 +1,6 @@
 #include "core/config_cache.hpp"
 
+#include <bit>
 #include <functional>
 
 namespace ecr {
@@ -35,7 +36,9 @@ size_t config_cache::key_hash::operator()(const config_key& key) const noexcept 
 }
 
 config_cache::config_cache(size_t max_bytes, renderer render)
-  : max_bytes_(max_bytes), render_(std::move(render)) {
+  : max_bytes_(max_bytes),
+    render_(std::move(render)),
+    recent_misses_(std::bit_ceil(max_bytes / 1024 + 1)) {
   // nop
 }
 
@@ -76,6 +79,8 @@ void config_cache::erase(const config_key& key) {
 
 void config_cache::fill(const config_record& record,
                         uint64_t generation_at_read_start) {
+  if (!admit(record.key))
+    return;
   auto value = std::make_shared<const cached_config>(
     cached_config{record, render_(record)});
   std::lock_guard<std::mutex> guard{mutex_};
@@ -85,6 +90,8 @@ void config_cache::fill(const config_record& record,
 
 void config_cache::fill_absent(const config_key& key,
                                uint64_t generation_at_read_start) {
+  if (!admit(key))
+    return;
   std::lock_guard<std::mutex> guard{mutex_};
   if (generation_ == generation_at_read_start)
     insert_locked(key, nullptr);
@@ -118,6 +125,15 @@ size_t config_cache::size() const {
 size_t config_cache::bytes() const {
   std::lock_guard<std::mutex> guard{mutex_};
   return bytes_;
+}
+
+bool config_cache::admit(const config_key& key) {
+  auto hash = key_hash{}(key);
+  auto& slot = recent_misses_[hash & (recent_misses_.size() - 1)];
+  auto mark = hash | 1; // never the free mark
+  auto seen = slot.load(std::memory_order_relaxed) == mark;
+  slot.store(seen ? 0 : mark, std::memory_order_relaxed);
+  return seen;
 }
 
 void config_cache::insert_locked(const config_key& key,

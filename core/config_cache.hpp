@@ -2,6 +2,7 @@
 
 #include "core/records.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace ecr {
 
@@ -27,6 +29,14 @@ struct cached_config {
 /// read) is skipped when any change happened since the read began, so a slow
 /// read never overwrites a newer write. Across replicas, `forget` drops what
 /// another replica changed, under the same generation rule.
+///
+/// A read is cached only on the second miss of its key in a short while
+/// (a doorkeeper of recent misses, one slot per KiB of budget, about one
+/// per entry the budget holds): when
+/// many more documents are read than fit (a million endpoints, each asking
+/// now and then), caching every miss would only evict what was just
+/// cached, paying rendering and allocation for entries never hit again.
+/// Committed writes are always cached.
 class config_cache {
 public:
   /// Renders the REST body kept with each document.
@@ -85,6 +95,12 @@ private:
     size_t bytes;
   };
 
+  /// Whether a read of `key` may be cached: the key missed recently before.
+  /// Counts this miss. Lock-free, so that the many misses that are not
+  /// cached never contend with the io threads' lookups; a lost race only
+  /// costs one more miss.
+  bool admit(const config_key& key);
+
   void insert_locked(const config_key& key,
                      std::shared_ptr<const cached_config> value);
   void erase_locked(const config_key& key);
@@ -97,6 +113,8 @@ private:
   bool enabled_ = true;
   size_t bytes_ = 0;
   std::list<config_key> recency_;
+  /// Hashes of keys that recently missed, by their low bits (0: free).
+  std::vector<std::atomic<size_t>> recent_misses_;
   std::unordered_map<config_key, entry, key_hash> entries_;
 };
 

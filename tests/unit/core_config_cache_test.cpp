@@ -16,6 +16,14 @@ config_record make_record(const std::string& endpoint, const std::string& id,
           std::string(content_size, 'x'), 1, 2};
 }
 
+/// A read missed twice, so that the doorkeeper admits it: only the
+/// generation rule can keep it out.
+void fill_twice(config_cache& cache, const config_record& record,
+                uint64_t generation_at_read_start) {
+  cache.fill(record, generation_at_read_start);
+  cache.fill(record, generation_at_read_start);
+}
+
 /// The cached document's configId, "absent" for a known miss, "unknown" when
 /// the cache knows nothing.
 std::string state(config_cache& cache, const config_key& key) {
@@ -62,7 +70,7 @@ TEST(config_cache, fill_is_skipped_after_a_concurrent_write) {
   auto fresh = make_record("ep", "new");
   auto before_read = cache.generation();
   cache.put(fresh); // a write commits while the read is in flight
-  cache.fill(stale, before_read);
+  fill_twice(cache, stale, before_read);
   EXPECT_EQ(state(cache, fresh.key), "new");
 }
 
@@ -71,7 +79,7 @@ TEST(config_cache, fills_are_skipped_after_a_concurrent_delete) {
   auto stale = make_record("ep", "old");
   auto before_read = cache.generation();
   cache.erase(stale.key);
-  cache.fill(stale, before_read);
+  fill_twice(cache, stale, before_read);
   EXPECT_EQ(state(cache, stale.key), "absent");
 }
 
@@ -81,17 +89,39 @@ TEST(config_cache, absent_fill_is_skipped_after_a_concurrent_write) {
   auto before_read = cache.generation();
   cache.put(record);
   cache.fill_absent(record.key, before_read);
+  cache.fill_absent(record.key, before_read);
   EXPECT_EQ(state(cache, record.key), "new");
 }
 
-TEST(config_cache, fills_insert_when_nothing_changed) {
+TEST(config_cache, a_read_is_cached_on_the_second_miss_of_its_key) {
   config_cache cache{1 << 20, render};
   auto record = make_record("ep", "id");
+  cache.fill(record, cache.generation());
+  EXPECT_EQ(state(cache, record.key), "unknown");
   cache.fill(record, cache.generation());
   EXPECT_EQ(state(cache, record.key), "id");
   auto missing = make_record("other", "x").key;
   cache.fill_absent(missing, cache.generation());
+  EXPECT_EQ(state(cache, missing), "unknown");
+  cache.fill_absent(missing, cache.generation());
   EXPECT_EQ(state(cache, missing), "absent");
+}
+
+TEST(config_cache, keys_read_once_each_are_not_cached) {
+  config_cache cache{1 << 20, render};
+  for (int i = 0; i < 10000; ++i)
+    cache.fill(make_record("ep-" + std::to_string(i), "id"),
+               cache.generation());
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.bytes(), 0u);
+}
+
+TEST(config_cache, committed_writes_are_cached_at_once) {
+  config_cache cache{1 << 20, render};
+  cache.put(make_record("ep-1", "id-1"));
+  cache.erase(make_record("ep-2", "id-2").key);
+  EXPECT_EQ(state(cache, make_record("ep-1", "id-1").key), "id-1");
+  EXPECT_EQ(state(cache, make_record("ep-2", "id-2").key), "absent");
 }
 
 TEST(config_cache, evicts_least_recently_used_within_the_budget) {
@@ -142,9 +172,9 @@ TEST(config_cache, forget_drops_one_key_and_stops_older_fills) {
   cache.forget(changed.key);
   EXPECT_EQ(state(cache, changed.key), "unknown");
   EXPECT_EQ(state(cache, kept.key), "id-1");
-  cache.fill(changed, read_start);
+  fill_twice(cache, changed, read_start);
   EXPECT_EQ(state(cache, changed.key), "unknown");
-  cache.fill(changed, cache.generation());
+  fill_twice(cache, changed, cache.generation());
   EXPECT_EQ(state(cache, changed.key), "id-2");
 }
 
@@ -157,7 +187,7 @@ TEST(config_cache, a_disabled_cache_knows_and_keeps_nothing) {
   EXPECT_EQ(cache.size(), 0u);
   cache.put(record);
   cache.erase(make_record("ep-2", "id-2").key);
-  cache.fill(record, cache.generation());
+  fill_twice(cache, record, cache.generation());
   EXPECT_EQ(cache.size(), 0u);
   EXPECT_EQ(cache.bytes(), 0u);
   cache.set_enabled(true);

@@ -156,6 +156,8 @@ TEST_F(service_fixture, reads_fill_the_cache_and_writes_keep_it_coherent) {
   EXPECT_EQ(cached_content(), R"({"v":1})");
   cache->clear();
   ASSERT_EQ(call("GET", endpoint_path).status, 200u); // a miss, read from store
+  EXPECT_EQ(cached_content(), "unknown");             // read once: not kept
+  ASSERT_EQ(call("GET", endpoint_path).status, 200u); // missed again: kept
   EXPECT_EQ(cached_content(), R"({"v":1})");
   ASSERT_EQ(call("PUT", endpoint_path, R"({"v":2})").status, 200u);
   EXPECT_EQ(cached_content(), R"({"v":2})");

@@ -53,8 +53,7 @@ using store_writer_actor = caf::typed_actor<
   // Commits the pending batch (sent by the writer to itself).
   caf::reacts_to<atom::internal, atom::flush>>;
 
-struct config_read;
-using config_reads = std::vector<config_read>;
+struct config_reads;
 
 /// A STORE READER: answers reads on its own store handle and fills the read
 /// cache with what single-configuration reads find. Callers outside the actor
@@ -255,6 +254,13 @@ struct config_read {
   config_key key;
   bool resolve = false;
   config_delivery to;
+};
+
+/// Reads sent to one reader together; `done` runs on the reader's thread
+/// once every one of them has been handed to its delivery.
+struct config_reads {
+  std::vector<config_read> reads;
+  std::function<void()> done;
 };
 
 } // namespace ecr

@@ -263,7 +263,7 @@ store_reader_state::resolve(const config_key& key, uint64_t generation) {
   return fallback;
 }
 
-void store_reader_state::serve(config_reads& reads) {
+void store_reader_state::serve(config_reads& batch) {
   // Taken before the snapshot opens, so that a write committing after it
   // keeps every read of the batch out of the cache.
   auto generation = cfg.cache->generation();
@@ -271,14 +271,16 @@ void store_reader_state::serve(config_reads& reads) {
   if (snapshot)
     ECR_WARN("{}: reading without a snapshot: {}", name, render(snapshot));
   std::vector<caf::expected<config_record>> results;
-  results.reserve(reads.size());
-  for (auto& read : reads)
+  results.reserve(batch.reads.size());
+  for (auto& read : batch.reads)
     results.push_back(read.resolve ? resolve(read.key, generation)
                                    : read_through(read.key, generation));
   if (!snapshot)
     db->end_snapshot();
-  for (size_t i = 0; i < reads.size(); ++i)
-    reads[i].to.deliver(std::move(results[i]));
+  for (size_t i = 0; i < batch.reads.size(); ++i)
+    batch.reads[i].to.deliver(std::move(results[i]));
+  if (batch.done)
+    batch.done();
 }
 
 store_reader_actor::behavior_type

@@ -82,7 +82,7 @@ struct store_reader_state {
                                        uint64_t generation);
 
   /// Answers a batch of reads from one store snapshot.
-  void serve(config_reads& reads);
+  void serve(config_reads& batch);
 
   static inline const char* name = "store-reader";
 };

@@ -118,8 +118,9 @@ protected:
     return written->record;
   }
 
-  std::unique_ptr<read_batcher> batcher(size_t max_batch = 64) {
-    return std::make_unique<read_batcher>(readers_, max_batch);
+  std::unique_ptr<read_batcher> batcher(size_t max_batch = 64,
+                                       size_t max_waiting = 4) {
+    return std::make_unique<read_batcher>(readers_, max_batch, max_waiting);
   }
 
   temp_dir dir_;
@@ -195,6 +196,50 @@ TEST_F(read_batcher_test, a_flush_with_nothing_queued_sends_nothing) {
   ASSERT_TRUE(got.await(1));
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(got.size(), 1u) << "a read was answered twice";
+}
+
+/// A delivery that notes the reader thread it ran on.
+config_delivery noting_thread(std::promise<std::thread::id>& ran_on) {
+  return config_delivery{[&ran_on](caf::expected<config_record>) {
+    ran_on.set_value(std::this_thread::get_id());
+  }};
+}
+
+TEST_F(read_batcher_test, batches_go_to_the_first_reader_while_it_keeps_up) {
+  auto reads = batcher();
+  std::vector<std::thread::id> threads;
+  for (int i = 0; i < 5; ++i) {
+    std::promise<std::thread::id> ran_on;
+    reads->add(config_read{with_own, false, noting_thread(ran_on)});
+    auto answered = ran_on.get_future();
+    ASSERT_EQ(answered.wait_for(10s), std::future_status::ready);
+    threads.push_back(answered.get());
+  }
+  for (const auto& id : threads)
+    EXPECT_EQ(id, threads.front()) << "an idle first reader was passed over";
+}
+
+TEST_F(read_batcher_test, a_reader_that_falls_behind_passes_batches_on) {
+  auto reads = batcher(64, 1);
+  // The first batch holds its reader until released.
+  std::promise<void> release;
+  std::promise<std::thread::id> first_on;
+  auto held = release.get_future().share();
+  reads->add(config_read{
+    with_own, false,
+    config_delivery{[held, &first_on](caf::expected<config_record>) {
+      first_on.set_value(std::this_thread::get_id());
+      held.wait();
+    }}});
+  auto first = first_on.get_future();
+  ASSERT_EQ(first.wait_for(10s), std::future_status::ready);
+  std::promise<std::thread::id> second_on;
+  reads->add(config_read{with_own, false, noting_thread(second_on)});
+  auto second = second_on.get_future();
+  auto answered = second.wait_for(10s) == std::future_status::ready;
+  release.set_value();
+  ASSERT_TRUE(answered) << "the batch waited behind a busy reader";
+  EXPECT_NE(second.get(), first.get());
 }
 
 } // namespace

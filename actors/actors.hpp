@@ -10,6 +10,7 @@
 #include <caf/typed_actor.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,12 +55,13 @@ using store_writer_actor = caf::typed_actor<
   caf::reacts_to<atom::internal, atom::flush>>;
 
 struct config_reads;
+class read_batcher;
 
-/// A STORE READER: answers reads on its own store handle and fills the read
-/// cache with what single-configuration reads find. Callers outside the actor
+/// A STORE READER: answers reads on its own store handle and offers the read
+/// cache what single-configuration reads find. Callers outside the actor
 /// system (HTTP io threads, NATS delivery threads) send their cache misses
 /// straight to a reader as `config_reads`, batched by a `read_batcher`, which
-/// costs one hop there per batch and one back per read.
+/// costs one hop there per batch; the answers go back together.
 using store_reader_actor = caf::typed_actor<
   // One configuration; `ec::not_found` if absent.
   caf::replies_to<atom::get, config_key>::with<config_record>,
@@ -228,10 +230,11 @@ using node_actor = caf::typed_actor<
   // Readiness of every component.
   caf::replies_to<atom::status>::with<std::vector<component_health>>,
   // The components the HTTP gateway talks to (an invalid resolver when the
-  // node runs without NATS).
+  // node runs without NATS), and the node's one read batcher, which CDTP
+  // shares, so that it sees every batch its readers have to answer.
   caf::replies_to<atom::components>::with<config_manager_actor, gateway_actor,
                                           filter_resolver_actor,
-                                          std::vector<store_reader_actor>,
+                                          std::shared_ptr<read_batcher>,
                                           system_config_manager_actor,
                                           std::vector<access_guard_actor>>>;
 
@@ -270,4 +273,4 @@ struct config_reads {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::gateway_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::config_reads)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::app_catalog)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<ecr::store_reader_actor>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<ecr::read_batcher>)

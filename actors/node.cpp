@@ -118,6 +118,7 @@ node_actor::behavior_type node(node_pointer self,
       self->spawn<caf::detached>(store_reader, std::move(reader_store),
                                  store_reader_config{cfg->cache,
                                                      cfg->metrics}));
+  st.reads = std::make_shared<read_batcher>(st.readers);
   if (cfg->tekton) {
     st.tekton_fetcher = self->spawn<caf::detached>(tekton_fetcher,
                                                    cfg->tekton->fetcher);
@@ -155,7 +156,7 @@ node_actor::behavior_type node(node_pointer self,
     auto messaging = cfg->messaging;
     messaging.nats = st.nats;
     messaging.cache = cfg->cache;
-    messaging.reads = std::make_shared<read_batcher>(st.readers);
+    messaging.reads = st.reads;
     messaging.metrics = cfg->metrics;
     messaging.config_manager = st.config_manager;
     messaging.deliveries = deliveries;
@@ -271,11 +272,11 @@ node_actor::behavior_type node(node_pointer self,
     },
     [self](atom::components)
       -> caf::result<config_manager_actor, gateway_actor,
-                     filter_resolver_actor, std::vector<store_reader_actor>,
+                     filter_resolver_actor, std::shared_ptr<read_batcher>,
                      system_config_manager_actor,
                      std::vector<access_guard_actor>> {
       const auto& st = self->state;
-      return {st.config_manager, st.gateway, st.filters, st.readers,
+      return {st.config_manager, st.gateway, st.filters, st.reads,
               st.system_configs, st.guards};
     },
   };
@@ -443,14 +444,14 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
     .receive(
       [&](config_manager_actor& manager, gateway_actor& bridge,
           filter_resolver_actor& filters,
-          std::vector<store_reader_actor>& readers,
+          std::shared_ptr<read_batcher>& reads,
           system_config_manager_actor& system_configs,
           std::vector<access_guard_actor>& guards) {
         rest.guards = std::move(guards);
         rest.config_manager = std::move(manager);
         rest.bridge = std::move(bridge);
         rest.filters = std::move(filters);
-        rest.reads = std::make_shared<read_batcher>(std::move(readers));
+        rest.reads = std::move(reads);
         rest.system_configs = std::move(system_configs);
       },
       [&](caf::error& failure) { err = std::move(failure); });

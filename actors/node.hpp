@@ -63,6 +63,8 @@ struct node_state {
 
   store_writer_actor writer;
   std::vector<store_reader_actor> readers;
+  /// Sends the cache misses of REST and CDTP to the readers.
+  std::shared_ptr<read_batcher> reads;
   status_recorder_actor recorder;
   event_publisher_actor events;
   config_manager_actor config_manager;

@@ -30,13 +30,12 @@ struct cached_config {
 /// read never overwrites a newer write. Across replicas, `forget` drops what
 /// another replica changed, under the same generation rule.
 ///
-/// A read is cached only on the second miss of its key in a short while
-/// (a doorkeeper of recent misses, one slot per KiB of budget, about one
-/// per entry the budget holds): when
-/// many more documents are read than fit (a million endpoints, each asking
-/// now and then), caching every miss would only evict what was just
-/// cached, paying rendering and allocation for entries never hit again.
-/// Committed writes are always cached.
+/// A read is cached only on the second miss of its key in a short while (a
+/// doorkeeper of recent misses, one slot per KiB of budget, about one per
+/// entry the budget holds): when many more documents are read than fit (a
+/// million endpoints, each asking now and then), caching every miss would
+/// only evict what was just cached, paying rendering and allocation for
+/// entries never hit again. Committed writes are always cached.
 class config_cache {
 public:
   /// Renders the REST body kept with each document.

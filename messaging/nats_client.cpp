@@ -6,6 +6,8 @@
 #include <nats/nats.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <mutex>
 #include <shared_mutex>
 
@@ -151,6 +153,11 @@ public:
     if (s != NATS_OK)
       return nats_error(s, "cannot subscribe to " + subject);
     slot->subscription.reset(raw);
+    s = natsSubscription_SetOnCompleteCB(raw, on_complete, slot.get());
+    if (s != NATS_OK) {
+      natsSubscription_Unsubscribe(raw);
+      return nats_error(s, "cannot watch the subscription to " + subject);
+    }
     slots_.push_back(std::move(slot));
     return {};
   }
@@ -187,6 +194,16 @@ public:
     if (connected_)
       natsConnection_FlushTimeout(conn.get(), 1000);
     natsConnection_Close(conn.get());
+    // Unsubscribing does not wait for a handler already running, or about
+    // to run, on a delivery thread: the slots live until cnats says their
+    // last call returned. One that never says so is left allocated rather
+    // than freed under a late call.
+    for (auto& slot : slots)
+      if (slot->finished.wait_for(std::chrono::seconds{5})
+          != std::future_status::ready) {
+        ECR_WARN("nats: a message handler is still running at close");
+        static_cast<void>(slot.release());
+      }
     slots.clear();
     conn.reset();
     connected_ = false;
@@ -196,7 +213,14 @@ private:
   struct subscription_slot {
     nats_handler handler;
     subscription_ptr subscription;
+    std::promise<void> completed;
+    std::future<void> finished = completed.get_future();
   };
+
+  /// cnats is done with the slot: closed, and its handler has returned.
+  static void on_complete(void* closure) {
+    static_cast<subscription_slot*>(closure)->completed.set_value();
+  }
 
   void set_connected(bool value) {
     if (connected_.exchange(value) != value && on_state_ && !closing_)

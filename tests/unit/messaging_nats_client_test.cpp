@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -20,11 +21,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(nats_client, a_message_says_whether_more_were_waiting_behind_it) {
-  test::nats_server server;
+/// A client of `server` that ignores connection state changes.
+auto connect_to(const test::nats_server& server) {
   nats_settings settings;
   settings.urls = {server.url()};
-  auto client = nats_client::connect(settings, [](bool) {});
+  return nats_client::connect(settings, [](bool) {});
+}
+
+TEST(nats_client, a_message_says_whether_more_were_waiting_behind_it) {
+  test::nats_server server;
+  auto client = connect_to(server);
   ASSERT_TRUE(client);
   std::promise<void> first_seen;
   std::promise<void> release_first;
@@ -66,6 +72,28 @@ TEST(nats_client, a_message_says_whether_more_were_waiting_behind_it) {
   EXPECT_EQ(seen.back().first, "c");
   EXPECT_FALSE(seen.back().second) << "nothing was waiting behind c";
   (*client)->close();
+}
+
+TEST(nats_client, close_waits_for_a_handler_that_is_running) {
+  test::nats_server server;
+  auto client = connect_to(server);
+  ASSERT_TRUE(client);
+  std::promise<void> entered;
+  std::atomic<bool> once{false};
+  std::atomic<bool> returned{false};
+  ASSERT_FALSE((*client)->subscribe("close.test", "", [&](nats_message&&) {
+    if (once.exchange(true))
+      return;
+    entered.set_value();
+    std::this_thread::sleep_for(300ms);
+    returned = true;
+  }));
+  auto running = entered.get_future();
+  while (running.wait_for(50ms) != std::future_status::ready)
+    ASSERT_FALSE((*client)->publish("close.test", "x"));
+  (*client)->close();
+  EXPECT_TRUE(returned) << "close returned while a handler still ran, so "
+                           "what the handler uses could be freed under it";
 }
 
 } // namespace

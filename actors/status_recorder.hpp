@@ -24,12 +24,17 @@ struct status_recorder_state {
 
   status_recorder_config cfg;
   bool flush_scheduled = false;
+  /// A batch is with the writer.
+  bool writing = false;
+  /// The interval or a full log asked for a flush while one was written.
+  bool flush_when_written = false;
 
   static inline const char* name = "status-recorder";
 };
 
-/// Drains the delivery log into the store: within the flush interval after
-/// the first record, at once when the log reaches its high water.
+/// Drains the delivery log into the store, one batch at a time: within the
+/// flush interval after the first record, at once when the log reaches its
+/// high water.
 status_recorder_actor::behavior_type status_recorder(
   status_recorder_actor::stateful_pointer<status_recorder_state> self,
   status_recorder_config cfg);

@@ -203,9 +203,8 @@ void cdtp_service::answer(const config_pull& pull,
   dispatched.endpoint_id = pull.key.endpoint_id;
   dispatched.app_version = pull.key.app_version;
   dispatched.config_id = effective->config_id;
-  dispatched.content = effective->content;
   dispatched.last_dispatched_ms = now_ms();
-  if (cfg_.deliveries->dispatched(std::move(dispatched)))
+  if (cfg_.deliveries->dispatched(std::move(dispatched), effective->content))
     caf::anon_send(cfg_.recorder, atom::dispatch_v);
 }
 

@@ -186,9 +186,12 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
         return db.record_confirmation(confirmation, implicit, now_ms);
       });
     },
-    [self](atom::dispatch, const std::vector<status_record>& dispatches,
-           const std::vector<status_record>& implicit) -> caf::result<uint64_t> {
-      return enqueue<uint64_t>(self, [=](store& db) -> caf::expected<uint64_t> {
+    [self](atom::dispatch, std::vector<status_record>& dispatches,
+           std::vector<status_record>& implicit) -> caf::result<uint64_t> {
+      // Moved, not copied: a batch may hold megabytes of content.
+      return enqueue<uint64_t>(self, [dispatches = std::move(dispatches),
+                                      implicit = std::move(implicit)](
+                                       store& db) -> caf::expected<uint64_t> {
         auto recorded = db.record_dispatches(dispatches);
         if (!recorded)
           return recorded.error();

@@ -35,7 +35,7 @@ public:
     size_t high_water = 4096;
     /// Content bytes of pending dispatches at which the recorder is woken;
     /// also the most content one batch takes (but always one record).
-    size_t high_water_bytes = 4 * 1024 * 1024;
+    size_t high_water_bytes = 1024 * 1024;
     /// How long a taken dispatch suppresses identical ones.
     int64_t dispatch_refresh_ms = 10'000;
     /// Most taken dispatches remembered for that.

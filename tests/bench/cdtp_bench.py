@@ -4,7 +4,7 @@
 Starts its own nats-server, measures the echo responder and then ecr answering Avro
 ConfigRequests (N in flight, random endpoint of 10k stored configs), then grows the
 store to 1,000,000 configs and measures CDTP and REST GET again, with ecr's RSS after
-the runs. Figures are printed, never asserted: the exit code only says whether the run
+the runs; last, a 256 KiB default pulled by endpoints without their own. Figures are printed, never asserted: the exit code only says whether the run
 itself worked. Loopback only; every child is stopped by PID and the temp dir removed,
 also on Ctrl-C, SIGTERM or failure. The load itself comes from ecr_cdtp_bench (C++).
 See README.md here.
@@ -38,6 +38,11 @@ CDTP_RATIO_TARGET = 0.6
 CDTP_P99_TARGET_MS = 2.0
 SCALE_RATIO_TARGET = 0.8
 SCALE_RSS_TARGET_MIB = 64
+
+# The fleet scenario: one large default, pulled by endpoints without their own.
+LARGE_APP_VERSION = "bench-large"
+LARGE_DEFAULT_KIB = 256
+LARGE_ENDPOINTS = 200_000
 READY_TARGET_MS = 100
 
 
@@ -105,12 +110,12 @@ class LoadResult:
             f"timeouts {self.timeouts}  late {self.late}")
 
 
-def run_load(children, opts, url, subject, expect, endpoints):
+def run_load(children, opts, url, subject, expect, endpoints, app_version=APP_VERSION):
   """One ecr_cdtp_bench load run; waits for a correct answer first, then measures."""
   argv = [opts.cdtp_bench, "load", "--url", url, "--subject", subject, "--expect", expect,
           "--inflight", str(opts.inflight), "--warmup", str(opts.warmup),
           "--duration", str(opts.duration), "--endpoints", str(endpoints),
-          "--app-version", APP_VERSION, "--ready-timeout", str(rb.READY_TIMEOUT_S),
+          "--app-version", app_version, "--ready-timeout", str(rb.READY_TIMEOUT_S),
           "--reply-timeout", str(opts.reply_timeout)]
   bound = rb.READY_TIMEOUT_S + opts.warmup + opts.duration + opts.reply_timeout + LOAD_GRACE_S
   proc = children.spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -221,10 +226,36 @@ def bench_scale(opts, children, nats, ecr, configs):
 
 
 @dataclass
+class LargeDefault:
+  cdtp: LoadResult
+  rss_before_mib: float
+  rss_after_mib: float
+
+
+def bench_large_default(opts, children, nats, ecr):
+  """Every answer is the first dispatch of one large default to another endpoint, so
+  ecr's pending delivery history fills with it: the RSS shows whether it is kept once."""
+  body = json.dumps({"blob": "x" * (LARGE_DEFAULT_KIB * 1024 - len('{"blob":""}'))})
+  status, answer = rb.http_request(ecr.port, "PUT", f"/api/v1/app-versions/{LARGE_APP_VERSION}",
+                                   body)
+  if status != 200:
+    raise BenchError(f"PUT of the large default answered {status}: {answer[:200]!r}")
+  before = ecr.rss_mib()
+  result = run_load(children, opts, nats.url, CDTP_SUBJECT, "ecr", LARGE_ENDPOINTS,
+                    LARGE_APP_VERSION)
+  print(result.line(f"ecr CDTP {LARGE_DEFAULT_KIB} KiB default"), flush=True)
+  after = ecr.rss_mib()
+  print(f"RSS before / after the {LARGE_DEFAULT_KIB} KiB default run: {before:.1f} / "
+        f"{after:.1f} MiB", flush=True)
+  return LargeDefault(result, before, after)
+
+
+@dataclass
 class Results:
   echo: LoadResult
   small: Scale
   big: Scale | None
+  large: LargeDefault
   big_ready_ms: float | None  # start-to-ready on the big store (direct seeding only)
   clean_stops: list
 
@@ -265,9 +296,11 @@ def measure(opts, children, workdir):
       seed_rest(ecr.port, opts.configs, opts.scale_configs, opts.seed_workers)
     rb.check_get(ecr.port, opts.scale_configs - 1)
     big = bench_scale(opts, children, nats, ecr, opts.scale_configs)
+  # Last, so that its garbage cannot weigh on the RSS figures above.
+  large = bench_large_default(opts, children, nats, ecr)
   clean_stops.append(rb.stop_ecr(ecr))
   nats.stop()
-  return Results(echo, small, big, big_ready_ms, clean_stops)
+  return Results(echo, small, big, large, big_ready_ms, clean_stops)
 
 
 def ratio_row(metric, value, reference, ref_label, target_ratio, unit_fmt="{:,.0f}"):
@@ -320,6 +353,14 @@ def summary_rows(opts, r):
     if r.big_ready_ms is not None:
       rows.append(Row(f"start-to-ready, {m} store (ms)", f"{r.big_ready_ms:.1f}",
                       target=f"<= {READY_TARGET_MS}", met=yes_no(r.big_ready_ms <= READY_TARGET_MS)))
+  large = r.large
+  rows += [
+      Row(f"CDTP, a {LARGE_DEFAULT_KIB} KiB default to {LARGE_ENDPOINTS:,} endpoints (req/s)",
+          f"{large.cdtp.rps:,.0f}"),
+      bad_replies_row(f"CDTP bad replies, {LARGE_DEFAULT_KIB} KiB default", large.cdtp),
+      Row(f"RSS after the {LARGE_DEFAULT_KIB} KiB default run (MiB)", f"{large.rss_after_mib:.1f}",
+          f"{large.rss_before_mib:.1f} before"),
+  ]
   stops = len(r.clean_stops)
   rows.append(Row(f"SIGTERM -> exit 0 within {rb.STOP_TIMEOUT_S:g} s",
                   f"{sum(r.clean_stops)}/{stops}", target=f"{stops}/{stops}",

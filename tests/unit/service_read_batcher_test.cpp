@@ -9,7 +9,7 @@
 #include "core/config_cache.hpp"
 #include "core/error.hpp"
 #include "core/metrics.hpp"
-#include "storage/sqlite_store.hpp"
+#include "tests/support/sqlite_handle.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <caf/actor_system.hpp>
@@ -77,25 +77,18 @@ class read_batcher_test : public ::testing::Test {
 protected:
   read_batcher_test() {
     auto path = dir_.file("ecr.db");
-    auto writer = open_sqlite_store(path, store_role::writer);
-    if (!writer)
-      throw std::runtime_error("cannot open the store: " + render(writer.error()));
-    own_ = put(**writer, with_own, R"({"own":true})", "id-own");
-    fallback_ = put(**writer, without_own.default_key(), R"({"default":true})",
+    auto writer = open_sqlite_or_throw(path, store_role::writer);
+    own_ = put(*writer, with_own, R"({"own":true})", "id-own");
+    fallback_ = put(*writer, without_own.default_key(), R"({"default":true})",
                     "id-default");
     add_message_types(sys_cfg_);
     sys_cfg_.set("scheduler.max-threads", 2);
     sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
     store_reader_config cfg{std::make_shared<config_cache>(1 << 20, render_body),
                             std::make_shared<service_metrics>("test")};
-    for (int i = 0; i < 2; ++i) {
-      auto reader = open_sqlite_store(path, store_role::reader);
-      if (!reader)
-        throw std::runtime_error("cannot open a reader: "
-                                 + render(reader.error()));
-      readers_.push_back(
-        sys_->spawn<caf::detached>(store_reader, std::move(*reader), cfg));
-    }
+    for (int i = 0; i < 2; ++i)
+      readers_.push_back(sys_->spawn<caf::detached>(
+        store_reader, open_sqlite_or_throw(path, store_role::reader), cfg));
   }
 
   ~read_batcher_test() override {

@@ -8,7 +8,7 @@
 #include "actors/store_actors.hpp"
 #include "core/error.hpp"
 #include "core/metrics.hpp"
-#include "storage/sqlite_store.hpp"
+#include "tests/support/sqlite_handle.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <caf/actor_system.hpp>
@@ -32,15 +32,12 @@ const std::string content = R"({"mode":"eco"})";
 class status_recorder_test : public ::testing::Test {
 protected:
   status_recorder_test() {
-    auto writer = open_sqlite_store(dir_.file("ecr.db"), store_role::writer);
-    if (!writer)
-      throw std::runtime_error("cannot open the store: "
-                               + render(writer.error()));
+    auto writer = open_sqlite_or_throw(dir_.file("ecr.db"), store_role::writer);
     add_message_types(sys_cfg_);
     sys_cfg_.set("scheduler.max-threads", 2);
     sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
     writer_ = sys_->spawn<caf::detached>(
-      store_writer, std::move(*writer),
+      store_writer, std::move(writer),
       store_writer_config{512, std::make_shared<service_metrics>("test")});
   }
 
@@ -76,15 +73,12 @@ protected:
   /// Endpoints whose dispatch is in the store, each checked for its
   /// content, once `expected` are there or after 10 s.
   int recorded(int dispatched, int expected) {
-    auto reader = open_sqlite_store(dir_.file("ecr.db"), store_role::reader);
-    if (!reader)
-      throw std::runtime_error("cannot open a reader: "
-                               + render(reader.error()));
+    auto reader = open_sqlite_or_throw(dir_.file("ecr.db"), store_role::reader);
     auto deadline = std::chrono::steady_clock::now() + 10s;
     for (;;) {
       int found = 0;
       for (int i = 0; i < dispatched; ++i) {
-        auto page = (*reader)->list_statuses(
+        auto page = reader->list_statuses(
           status_query{"kaa", "ep-" + std::to_string(i), "", "", 0, 20, false});
         if (!page)
           throw std::runtime_error(render(page.error()));

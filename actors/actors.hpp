@@ -141,6 +141,12 @@ using license_checker_actor = caf::typed_actor<
   // Checks again (sent by the checker to itself).
   caf::reacts_to<atom::internal, atom::check>>;
 
+/// The MEMORY KEEPER: looks periodically at the memory the heap holds free
+/// and gives it back to the system once there is enough of it.
+using memory_keeper_actor = caf::typed_actor<
+  // Looks again (sent by the keeper to itself).
+  caf::reacts_to<atom::internal, atom::check>>;
+
 /// The TEKTON FETCHER: GETs this instance's application settings from
 /// Tekton (spec 7.2). Its HTTP calls block, so it runs detached.
 using tekton_fetcher_actor = caf::typed_actor<

@@ -108,6 +108,8 @@ node_actor::behavior_type node(node_pointer self,
   auto& st = self->state;
   cfg->license.metrics = cfg->metrics;
   st.license = self->spawn<caf::detached>(license_checker, cfg->license);
+  if (cfg->memory)
+    st.memory = self->spawn<caf::detached>(memory_keeper, *cfg->memory);
   st.writer = self->spawn<caf::detached>(store_writer,
                                          std::move(cfg->writer_store),
                                          store_writer_config{
@@ -203,6 +205,8 @@ node_actor::behavior_type node(node_pointer self,
     self->monitor(guard);
   if (st.token_refresher)
     self->monitor(st.token_refresher);
+  if (st.memory)
+    self->monitor(st.memory);
   if (st.nats) {
     self->monitor(st.events);
     self->monitor(st.inbound);
@@ -246,6 +250,8 @@ node_actor::behavior_type node(node_pointer self,
       self->send_exit(reader, msg.reason);
     self->send_exit(st.writer, msg.reason);
     self->send_exit(st.license, msg.reason);
+    if (st.memory)
+      self->send_exit(st.memory, msg.reason);
     self->quit(msg.reason);
   });
   return {
@@ -423,6 +429,10 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
   result->license.password = cfg.license.cert_password;
   result->license.enforce = cfg.license.enforce;
   result->license.gate = std::make_shared<license_gate>();
+  if (cfg.memory.release_interval_seconds > 0)
+    result->memory = memory_keeper_config{
+      std::chrono::seconds{cfg.memory.release_interval_seconds},
+      cfg.memory.release_above_bytes};
   return result;
 }
 

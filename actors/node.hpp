@@ -4,6 +4,7 @@
 #include "actors/actors.hpp"
 #include "actors/app_settings_refresher.hpp"
 #include "actors/license_checker.hpp"
+#include "actors/memory_keeper.hpp"
 #include "actors/system_config_manager.hpp"
 #include "actors/token_refresher.hpp"
 #include "core/settings.hpp"
@@ -42,6 +43,8 @@ struct node_config {
   std::chrono::milliseconds filter_timeout{5000};
   /// The license file, policy and gate (A23); the node fills in metrics.
   license_checker_config license;
+  /// Set when free heap memory is given back to the system.
+  std::optional<memory_keeper_config> memory;
   /// Applications, app versions and schemas (A17's tree walk, A18).
   std::shared_ptr<live_app_catalog> applications;
   /// Set when Tekton provides `applications` (they start empty then).
@@ -75,6 +78,7 @@ struct node_state {
   tekton_fetcher_actor tekton_fetcher;
   app_settings_refresher_actor app_settings;
   license_checker_actor license;
+  memory_keeper_actor memory;
   /// Only while security is on; each blocks on HTTP, so there are two.
   std::vector<access_guard_actor> guards;
   token_refresher_actor token_refresher;

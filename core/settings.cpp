@@ -305,6 +305,14 @@ const std::vector<key_spec>& key_table() {
      integer(1, 100000, [](settings& s, int64_t v) {
        s.storage.group_commit_max = static_cast<int>(v);
      })},
+    {"memory.release-interval", {},
+     integer(0, 3600, [](settings& s, int64_t v) {
+       s.memory.release_interval_seconds = static_cast<int>(v);
+     })},
+    {"memory.release-above", {},
+     size(0, 1024LL * 1024 * 1024, [](settings& s, int64_t v) {
+       s.memory.release_above_bytes = static_cast<size_t>(v);
+     })},
     {"nats.urls", {"NATS_URLS"},
      [](settings& s, const std::string& key, const std::string& value) {
        std::vector<std::string> urls;

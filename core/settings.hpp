@@ -83,6 +83,15 @@ struct settings {
     std::string tenant_manager = "*";
   } peers;
 
+  /// Giving back the memory the heap holds free after a burst (glibc keeps
+  /// it resident otherwise).
+  struct memory_settings {
+    /// Seconds between looks at the free heap; 0: never give it back.
+    int release_interval_seconds = 10;
+    /// Free heap bytes from which they are given back.
+    size_t release_above_bytes = 4 * 1024 * 1024;
+  } memory;
+
   struct license_settings {
     /// The PKCS#12 license and its password (A23).
     std::string cert_path = "/run/license/license.p12";

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/http_client.hpp"
 #include "core/tekton.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/keycloak_stand_in.hpp"
 #include "tests/support/tekton_stand_in.hpp"
 
@@ -13,9 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <sstream>
-#include <thread>
 
 namespace ecr::test {
 namespace {
@@ -23,17 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 
 const std::string served = R"({"applications": [{"name": "kettle"}]})";
-
-/// Polls `done` until it holds, for at most 10 s.
-bool eventually(const std::function<bool()>& done) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done())
-      return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
 
 class core_http_client : public ::testing::Test {
 protected:

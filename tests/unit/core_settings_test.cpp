@@ -78,6 +78,8 @@ void expect_defaults(const settings& s) {
   EXPECT_EQ(s.storage.sqlite_readers, 2);
   EXPECT_EQ(s.storage.group_commit_max, 512);
   EXPECT_EQ(s.cache.max_bytes, 16u * 1024 * 1024);
+  EXPECT_EQ(s.memory.release_interval_seconds, 10);
+  EXPECT_EQ(s.memory.release_above_bytes, 4u * 1024 * 1024);
   EXPECT_EQ(s.logging.level, "info");
   EXPECT_EQ(s.scheduler_threads, 2);
   // Without a configured replica ID, each start makes one from the instance.
@@ -127,6 +129,9 @@ storage:
   group-commit-max: 64
 cache:
   max-size: 1MiB
+memory:
+  release-interval: 0
+  release-above: 64MiB
 logging:
   level: debug
 scheduler:
@@ -144,6 +149,8 @@ scheduler:
   EXPECT_EQ(s.storage.sqlite_readers, 4);
   EXPECT_EQ(s.storage.group_commit_max, 64);
   EXPECT_EQ(s.cache.max_bytes, 1048576u);
+  EXPECT_EQ(s.memory.release_interval_seconds, 0);
+  EXPECT_EQ(s.memory.release_above_bytes, 64u * 1024 * 1024);
   EXPECT_EQ(s.logging.level, "debug");
   EXPECT_EQ(s.scheduler_threads, 3);
   EXPECT_TRUE(std::regex_match(s.service.replica_id,
@@ -270,6 +277,9 @@ TEST_F(core_settings, invalid_values_are_rejected_naming_the_key) {
          sample{"SERVER_IO_THREADS", "0", "server.io-threads"},
          sample{"STORAGE_SQLITE_READERS", "17", "storage.sqlite.readers"},
          sample{"STORAGE_SQLITE_PATH", "", "storage.sqlite.path"},
+         sample{"MEMORY_RELEASE_INTERVAL", "-1", "memory.release-interval"},
+         sample{"MEMORY_RELEASE_INTERVAL", "3601", "memory.release-interval"},
+         sample{"MEMORY_RELEASE_ABOVE", "2GiB", "memory.release-above"},
        })
     EXPECT_TRUE(rejected("", {{env, value}}, key)) << env << "=" << value;
 }

@@ -6,6 +6,7 @@
 
 #include "actors/add_message_types.hpp"
 #include "core/http_client.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/keycloak_stand_in.hpp"
 
 #include <caf/actor_system.hpp>
@@ -15,24 +16,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <functional>
-#include <thread>
 
 namespace ecr::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-/// Polls `done` every 20 ms for up to 10 s.
-bool eventually(const std::function<bool()>& done) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
 
 class token_refresher_test : public ::testing::Test {
 protected:

@@ -90,7 +90,8 @@ struct node_state {
   static inline const char* name = "node";
 };
 
-/// The NODE: spawns storage (detached), the Tekton fetcher (detached) and
+/// The NODE: spawns the license checker and the memory keeper (both
+/// detached), storage (detached), the Tekton fetcher (detached) and
 /// the app settings refresher when Tekton is enabled, the status recorder,
 /// the event publisher, the configuration manager, the inbound actor
 /// (subscribing its NATS subjects, and 17/SCMP for the refresher) and the

@@ -2,6 +2,7 @@
 // (exit code 2 naming the key), and signal handling.
 
 #include "tests/e2e/e2e_helpers.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -11,8 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <thread>
 
 namespace ecr::test {
 namespace {
@@ -160,6 +163,31 @@ TEST(e2e_startup_config, port_zero_gives_each_instance_its_own_port) {
   auto k = make_key(config_kind::endpoint, "two");
   put_config(a->http(), base, k, "1");
   expect_absent(b->http(), base, k);
+}
+
+// With no threshold, every look of the memory keeper gives the free heap
+// back and logs it at debug level.
+const env_overrides eager_memory_keeper = {{"LOGGING_LEVEL", "debug"},
+                                           {"MEMORY_RELEASE_ABOVE", "0"}};
+const std::string memory_given_back = "memory-keeper: gave back free heap";
+
+TEST(e2e_startup_config, memory_is_given_back_at_the_configured_interval) {
+  auto env = eager_memory_keeper;
+  env["MEMORY_RELEASE_INTERVAL"] = "1";
+  auto ecr = start_ecr(env);
+  EXPECT_TRUE(eventually([&] {
+    return ecr->log().find(memory_given_back) != std::string::npos;
+  })) << ecr->log();
+}
+
+TEST(e2e_startup_config, a_zero_release_interval_never_gives_memory_back) {
+  auto env = eager_memory_keeper;
+  env["MEMORY_RELEASE_INTERVAL"] = "0";
+  auto ecr = start_ecr(env);
+  // Two and a half intervals of the test above.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(ecr->log().find(memory_given_back), std::string::npos)
+    << ecr->log();
 }
 
 TEST(e2e_startup_config, sigterm_exits_0) {

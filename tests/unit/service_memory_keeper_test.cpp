@@ -3,18 +3,16 @@
 
 #include "actors/memory_keeper.hpp"
 
-#include "actors/add_message_types.hpp"
 #include "core/memory.hpp"
+#include "tests/support/actor_system.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/freed_heap.hpp"
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <memory>
 #include <thread>
 
 namespace ecr::test {
@@ -26,18 +24,9 @@ constexpr size_t mib = 1024 * 1024;
 
 class memory_keeper_test : public ::testing::Test {
 protected:
-  memory_keeper_test() {
-    add_message_types(sys_cfg_);
-    sys_cfg_.set("scheduler.max-threads", 2);
-    sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
-  }
-
   ~memory_keeper_test() override {
     if (keeper_)
       caf::anon_send_exit(keeper_, caf::exit_reason::user_shutdown);
-    // A detached actor's thread ends only once no handle refers to it.
-    keeper_ = nullptr;
-    sys_.reset();
   }
 
   void start(size_t release_above) {
@@ -46,8 +35,7 @@ protected:
   }
 
 private:
-  caf::actor_system_config sys_cfg_;
-  std::unique_ptr<caf::actor_system> sys_;
+  service_actor_system sys_;
   memory_keeper_actor keeper_;
 };
 

@@ -4,16 +4,14 @@
 
 #include "actors/read_batcher.hpp"
 
-#include "actors/add_message_types.hpp"
 #include "actors/store_actors.hpp"
 #include "core/config_cache.hpp"
 #include "core/error.hpp"
 #include "core/metrics.hpp"
+#include "tests/support/actor_system.hpp"
 #include "tests/support/sqlite_handle.hpp"
 #include "tests/support/temp_dir.hpp"
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <gtest/gtest.h>
@@ -81,9 +79,6 @@ protected:
     own_ = put(*writer, with_own, R"({"own":true})", "id-own");
     fallback_ = put(*writer, without_own.default_key(), R"({"default":true})",
                     "id-default");
-    add_message_types(sys_cfg_);
-    sys_cfg_.set("scheduler.max-threads", 2);
-    sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
     store_reader_config cfg{std::make_shared<config_cache>(1 << 20, render_body),
                             std::make_shared<service_metrics>("test")};
     for (int i = 0; i < 2; ++i)
@@ -94,9 +89,6 @@ protected:
   ~read_batcher_test() override {
     for (const auto& reader : readers_)
       caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
-    // A detached actor's thread ends only once no handle refers to it.
-    readers_.clear();
-    sys_.reset();
   }
 
   static std::string render_body(const config_record& record) {
@@ -119,8 +111,7 @@ protected:
   temp_dir dir_;
   config_record own_;
   config_record fallback_;
-  caf::actor_system_config sys_cfg_;
-  std::unique_ptr<caf::actor_system> sys_;
+  service_actor_system sys_;
   std::vector<store_reader_actor> readers_;
 };
 

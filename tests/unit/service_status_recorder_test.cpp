@@ -4,15 +4,13 @@
 
 #include "actors/status_recorder.hpp"
 
-#include "actors/add_message_types.hpp"
 #include "actors/store_actors.hpp"
 #include "core/error.hpp"
 #include "core/metrics.hpp"
+#include "tests/support/actor_system.hpp"
 #include "tests/support/sqlite_handle.hpp"
 #include "tests/support/temp_dir.hpp"
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <gtest/gtest.h>
@@ -33,9 +31,6 @@ class status_recorder_test : public ::testing::Test {
 protected:
   status_recorder_test() {
     auto writer = open_sqlite_or_throw(dir_.file("ecr.db"), store_role::writer);
-    add_message_types(sys_cfg_);
-    sys_cfg_.set("scheduler.max-threads", 2);
-    sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
     writer_ = sys_->spawn<caf::detached>(
       store_writer, std::move(writer),
       store_writer_config{512, std::make_shared<service_metrics>("test")});
@@ -45,9 +40,6 @@ protected:
     if (recorder_)
       caf::anon_send_exit(recorder_, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(writer_, caf::exit_reason::user_shutdown);
-    recorder_ = nullptr;
-    writer_ = nullptr;
-    sys_.reset();
   }
 
   /// A recorder whose interval never comes during a test.
@@ -94,8 +86,7 @@ protected:
   }
 
   temp_dir dir_;
-  caf::actor_system_config sys_cfg_;
-  std::unique_ptr<caf::actor_system> sys_;
+  service_actor_system sys_;
   store_writer_actor writer_;
   std::shared_ptr<delivery_log> log_;
   status_recorder_actor recorder_;

@@ -4,13 +4,11 @@
 
 #include "actors/token_refresher.hpp"
 
-#include "actors/add_message_types.hpp"
 #include "core/http_client.hpp"
+#include "tests/support/actor_system.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/keycloak_stand_in.hpp"
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <gtest/gtest.h>
@@ -24,18 +22,9 @@ using namespace std::chrono_literals;
 
 class token_refresher_test : public ::testing::Test {
 protected:
-  token_refresher_test() {
-    add_message_types(sys_cfg_);
-    sys_cfg_.set("scheduler.max-threads", 2);
-    sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
-  }
-
   ~token_refresher_test() override {
     if (refresher_)
       caf::anon_send_exit(refresher_, caf::exit_reason::user_shutdown);
-    // A detached actor's thread ends only once no handle refers to it.
-    refresher_ = nullptr;
-    sys_.reset();
   }
 
   void start(const std::string& secret = "ecr-secret") {
@@ -64,8 +53,7 @@ protected:
     = std::make_shared<service_credentials>();
 
 private:
-  caf::actor_system_config sys_cfg_;
-  std::unique_ptr<caf::actor_system> sys_;
+  service_actor_system sys_;
   token_refresher_actor refresher_;
 };
 

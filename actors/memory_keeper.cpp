@@ -16,10 +16,13 @@ caf::error validate(const memory_keeper_config& cfg) {
 }
 
 void memory_keeper_state::look() {
-  auto free_bytes = free_heap_bytes();
+  // The resident size first: reading it is cheaper than the heap's free
+  // bytes, which takes every arena's lock and walks its free lists.
   auto resident_before = resident_bytes();
-  if (free_bytes < cfg.release_above
-      || resident_before < resident_after_release + cfg.release_above)
+  if (resident_before < resident_after_release + cfg.release_above)
+    return;
+  auto free_bytes = free_heap_bytes();
+  if (free_bytes < cfg.release_above)
     return;
   auto started = std::chrono::steady_clock::now();
   release_free_heap();

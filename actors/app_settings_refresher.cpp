@@ -1,11 +1,11 @@
 #include "actors/app_settings_refresher.hpp"
 
 #include "actors/token_refresher.hpp"
+#include "applications/tekton.hpp"
 #include "core/error.hpp"
 #include "core/http_client.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
-#include "core/tekton.hpp"
 #include "messaging/avro.hpp"
 #include "messaging/decode.hpp"
 #include "messaging/nats_client.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
-#include "core/config_cache.hpp"
+#include "storage/config_cache.hpp"
 
 #include <functional>
 #include <memory>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
-#include "core/license.hpp"
+#include "security/license.hpp"
 
 #include <chrono>
 #include <memory>

@@ -3,22 +3,22 @@
 #include "actors/add_message_types.hpp"
 #include "actors/app_settings_refresher.hpp"
 #include "actors/config_manager.hpp"
-#include "actors/read_batcher.hpp"
+#include "actors/actors.hpp"
 #include "actors/status_recorder.hpp"
 #include "actors/store_actors.hpp"
-#include "messaging/event_publisher.hpp"
-#include "messaging/filter_resolver.hpp"
-#include "messaging/nats_client.hpp"
-#include "messaging/replica_sync.hpp"
+#include "applications/app_catalog.hpp"
 #include "core/error.hpp"
-#include "core/log.hpp"
-#include "core/app_catalog.hpp"
-#include "core/config_cache.hpp"
 #include "core/http_client.hpp"
+#include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/json.hpp"
 #include "gateway/rest_api.hpp"
+#include "messaging/event_publisher.hpp"
+#include "messaging/filter_resolver.hpp"
+#include "messaging/nats_client.hpp"
+#include "messaging/replica_sync.hpp"
+#include "storage/config_cache.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -405,7 +405,7 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
     result->service_token = std::move(token);
   }
   if (cfg.security.active()) {
-    access_guard_config guard;
+    access_checker_settings guard;
     guard.http = outbound;
     guard.issuer_public_url = cfg.security.issuer_public_url;
     guard.issuer_private_url = cfg.security.issuer_private_url;
@@ -413,12 +413,14 @@ make_node_config(const settings& cfg, std::shared_ptr<config_cache> cache,
     guard.tenant_id = cfg.service.default_tenant;
     guard.decision_ttl_s = cfg.security.decision_cache_seconds;
     if (result->service_token)
-      guard.credentials = result->service_token->credentials;
+      guard.authorization_header = [credentials = result->service_token->credentials] {
+        return credentials->authorization_header();
+      };
     if (cfg.security.iamcore.enabled)
-      guard.iamcore = access_guard_config::iamcore_settings{
+      guard.iamcore = access_checker_settings::iamcore_settings{
         cfg.security.iamcore.url, cfg.security.iamcore.application};
     else if (cfg.security.multitenancy.enabled)
-      guard.multitenancy = access_guard_config::multitenancy_settings{
+      guard.multitenancy = access_checker_settings::multitenancy_settings{
         cfg.security.multitenancy.tenant_manager_url,
         cfg.security.multitenancy.context_cache_seconds};
     if (auto err = validate(guard))

@@ -7,8 +7,8 @@
 #include "actors/memory_keeper.hpp"
 #include "actors/system_config_manager.hpp"
 #include "actors/token_refresher.hpp"
-#include "core/settings.hpp"
 #include "messaging/inbound.hpp"
+#include "settings/settings.hpp"
 #include "storage/store.hpp"
 
 #include <caf/fwd.hpp>

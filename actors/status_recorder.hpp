@@ -1,7 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
-#include "core/delivery_log.hpp"
+#include "storage/delivery_log.hpp"
 
 #include <chrono>
 #include <memory>

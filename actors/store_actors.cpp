@@ -1,10 +1,10 @@
 #include "actors/store_actors.hpp"
 
-#include "core/config_cache.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "storage/config_cache.hpp"
 
 #include <caf/exit_reason.hpp>
 #include <caf/typed_event_based_actor.hpp>

@@ -2,8 +2,8 @@
 
 #include "core/error.hpp"
 #include "core/http_client.hpp"
-#include "core/keycloak.hpp"
 #include "core/log.hpp"
+#include "security/keycloak.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 

@@ -4,6 +4,7 @@
 // add_message_types.cpp.
 
 #include "core/records.hpp"
+#include "security/access.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/type_id.hpp>
@@ -38,33 +39,6 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, filter_answer& x) {
   return f(caf::meta::type_name("filter_answer"), x.correlation_id,
            x.status_code, x.reason, x.endpoints);
-}
-
-/// What a REST caller presents and needs (A20, spec 9): its credentials
-/// (the Authorization header, and the x-iamcore-api-key header for
-/// iamcore) and the permissions of the route, each `resource#scope`; none
-/// means authentication alone.
-struct access_request {
-  std::string credential;
-  std::vector<std::string> permissions;
-  std::string api_key;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, access_request& x) {
-  return f(caf::meta::type_name("access_request"), x.credential,
-           x.permissions, x.api_key);
-}
-
-/// Who the caller is, once authenticated and permitted.
-struct access_grant {
-  std::string subject;
-  std::string tenant_id;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, access_grant& x) {
-  return f(caf::meta::type_name("access_grant"), x.subject, x.tenant_id);
 }
 
 } // namespace ecr

@@ -4,7 +4,7 @@
 #include "actors/node.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 #include "storage/store.hpp"
 #include "storage/transfer.hpp"
 

@@ -1,6 +1,6 @@
 #include "gateway/json.hpp"
 
-#include "actors/type_ids.hpp"
+#include "actors/actors.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/json_text.hpp"

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "actors/actors.hpp"
-#include "core/config_cache.hpp"
 #include "gateway/http_types.hpp"
+#include "storage/config_cache.hpp"
 
 #include <chrono>
 #include <memory>

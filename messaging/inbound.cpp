@@ -1,10 +1,8 @@
 #include "messaging/inbound.hpp"
 
-#include "actors/read_batcher.hpp"
-#include "core/app_catalog.hpp"
-#include "core/delivery_log.hpp"
+#include "actors/actors.hpp"
+#include "applications/app_catalog.hpp"
 #include "core/clock.hpp"
-#include "core/config_cache.hpp"
 #include "core/error.hpp"
 #include "core/identifiers.hpp"
 #include "core/log.hpp"
@@ -13,6 +11,8 @@
 #include "messaging/decode.hpp"
 #include "messaging/nats_client.hpp"
 #include "messaging/subjects.hpp"
+#include "storage/config_cache.hpp"
+#include "storage/delivery_log.hpp"
 
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>

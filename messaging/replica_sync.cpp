@@ -1,10 +1,10 @@
 #include "messaging/replica_sync.hpp"
 
-#include "core/config_cache.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "messaging/nats_client.hpp"
+#include "storage/config_cache.hpp"
 
 #include <vector>
 

@@ -2,7 +2,8 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
+#include "storage/mongo_client.hpp"
 #include "storage/mongo_documents.hpp"
 
 #include <mongoc/mongoc.h>
@@ -17,258 +18,7 @@ namespace ecr {
 
 namespace {
 
-using mongo::bson_ptr;
-namespace field = mongo::field;
-namespace collection = mongo::collection;
-
-// -- RAII handles ---------------------------------------------------------------
-
-template <class T, void (*Destroy)(T*)>
-struct destroyer {
-  void operator()(T* x) const noexcept {
-    Destroy(x);
-  }
-};
-
-/// An owned driver handle, destroyed by `Destroy`.
-template <class T, void (*Destroy)(T*)>
-using owned = std::unique_ptr<T, destroyer<T, Destroy>>;
-
-using uri_ptr = owned<mongoc_uri_t, mongoc_uri_destroy>;
-using pool_ptr = owned<mongoc_client_pool_t, mongoc_client_pool_destroy>;
-using collection_ptr = owned<mongoc_collection_t, mongoc_collection_destroy>;
-using database_ptr = owned<mongoc_database_t, mongoc_database_destroy>;
-using cursor_ptr = owned<mongoc_cursor_t, mongoc_cursor_destroy>;
-using write_concern_ptr
-  = owned<mongoc_write_concern_t, mongoc_write_concern_destroy>;
-using bulk_ptr = owned<mongoc_bulk_operation_t, mongoc_bulk_operation_destroy>;
-
-/// A reply document on the stack, always destroyed (the driver initializes
-/// it even on failure).
-struct reply_doc {
-  bson_t doc = BSON_INITIALIZER;
-
-  reply_doc() = default;
-  reply_doc(const reply_doc&) = delete;
-  reply_doc& operator=(const reply_doc&) = delete;
-
-  ~reply_doc() {
-    bson_destroy(&doc);
-  }
-
-  int64_t count(const char* name) const {
-    bson_iter_t it;
-    if (bson_iter_init_find(&it, &doc, name) && BSON_ITER_HOLDS_NUMBER(&it))
-      return bson_iter_as_int64(&it);
-    return 0;
-  }
-};
-
-// -- driver set-up ----------------------------------------------------------------
-
-/// The driver logs through us: its DEBUG and TRACE lines are internals, its
-/// INFO lines (topology changes) are ours at debug level.
-void route_driver_log(mongoc_log_level_t level, const char* domain,
-                      const char* message, void*) {
-  switch (level) {
-    case MONGOC_LOG_LEVEL_ERROR:
-    case MONGOC_LOG_LEVEL_CRITICAL:
-      ECR_ERROR("mongodb {}: {}", domain, message);
-      break;
-    case MONGOC_LOG_LEVEL_WARNING:
-      ECR_WARN("mongodb {}: {}", domain, message);
-      break;
-    case MONGOC_LOG_LEVEL_MESSAGE:
-    case MONGOC_LOG_LEVEL_INFO:
-      ECR_DEBUG("mongodb {}: {}", domain, message);
-      break;
-    default:
-      break;
-  }
-}
-
-void init_driver() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    mongoc_log_set_handler(route_driver_log, nullptr);
-    mongoc_init();
-  });
-}
-
-constexpr uint32_t duplicate_key_code = 11000;
-
-bool is_duplicate_key(const bson_error_t& error) {
-  return error.code == duplicate_key_code || error.code == 11001;
-}
-
-caf::error failure(const char* what, const bson_error_t& error) {
-  return make_error(ec::storage_failure,
-                    std::string{"mongodb: "} + what + ": " + error.message);
-}
-
-/// Compare-and-swap loops retry this often before they give up: each retry
-/// means another writer changed the same key in between.
-constexpr int max_attempts = 16;
-
-caf::error too_contended(const char* what) {
-  return make_error(ec::storage_failure,
-                    std::string{"mongodb: "} + what
-                      + " kept racing with other writers; try again");
-}
-
-// -- the connection ---------------------------------------------------------------
-
-/// A URL with the settings' credentials, timeouts and write concern.
-caf::expected<uri_ptr> make_uri(const settings::mongodb_settings& cfg) {
-  bson_error_t error;
-  uri_ptr uri{mongoc_uri_new_with_error(cfg.url.c_str(), &error)};
-  if (!uri)
-    return make_error(ec::invalid_configuration,
-                      "mongodb.url: " + std::string{error.message});
-  if (!cfg.username.empty())
-    mongoc_uri_set_username(uri.get(), cfg.username.c_str());
-  if (!cfg.password.empty())
-    mongoc_uri_set_password(uri.get(), cfg.password.c_str());
-  // Without them an unreachable deployment blocks a call for minutes.
-  auto set_default = [&](const char* option, int value) {
-    if (!mongoc_uri_has_option(uri.get(), option))
-      mongoc_uri_set_option_as_int32(uri.get(), option, value);
-  };
-  set_default(MONGOC_URI_SERVERSELECTIONTIMEOUTMS,
-              cfg.server_selection_timeout_ms);
-  set_default(MONGOC_URI_CONNECTTIMEOUTMS, cfg.connect_timeout_ms);
-  set_default(MONGOC_URI_SOCKETTIMEOUTMS, cfg.socket_timeout_ms);
-  write_concern_ptr concern{mongoc_write_concern_new()};
-  if (cfg.write_concern == "majority")
-    mongoc_write_concern_set_w(concern.get(), MONGOC_WRITE_CONCERN_W_MAJORITY);
-  else
-    mongoc_write_concern_set_w(concern.get(), std::stoi(cfg.write_concern));
-  mongoc_write_concern_set_journal(concern.get(), cfg.journal);
-  mongoc_uri_set_write_concern(uri.get(), concern.get());
-  return uri;
-}
-
-std::string database_name(const settings::mongodb_settings& cfg,
-                          const mongoc_uri_t* uri) {
-  if (!cfg.database.empty())
-    return cfg.database;
-  if (auto named = mongoc_uri_get_database(uri); named && *named)
-    return named;
-  return "ecr";
-}
-
-/// One client pool per deployment and process, shared by its handles.
-class connection {
-public:
-  connection(pool_ptr pool, std::string database)
-    : pool_(std::move(pool)), database_(std::move(database)) {
-    // nop
-  }
-
-  mongoc_client_t* pop() {
-    return mongoc_client_pool_pop(pool_.get());
-  }
-
-  void push(mongoc_client_t* client) {
-    mongoc_client_pool_push(pool_.get(), client);
-  }
-
-  const std::string& database() const {
-    return database_;
-  }
-
-private:
-  pool_ptr pool_;
-  std::string database_;
-};
-
-caf::expected<std::shared_ptr<connection>> make_connection(const settings& cfg) {
-  init_driver();
-  auto uri = make_uri(cfg.mongodb);
-  if (!uri)
-    return uri.error();
-  bson_error_t error;
-  pool_ptr pool{mongoc_client_pool_new_with_error(uri->get(), &error)};
-  if (!pool)
-    return make_error(ec::invalid_configuration,
-                      "mongodb.url: " + std::string{error.message});
-  mongoc_client_pool_set_error_api(pool.get(), MONGOC_ERROR_API_VERSION_2);
-  mongoc_client_pool_set_appname(pool.get(), "ecr");
-  return std::make_shared<connection>(std::move(pool),
-                                      database_name(cfg.mongodb, uri->get()));
-}
-
-/// The connection for `cfg`, made once while any handle on it lives.
-caf::expected<std::shared_ptr<connection>> shared_connection(const settings& cfg) {
-  static std::mutex mutex;
-  static std::map<std::string, std::weak_ptr<connection>> open;
-  auto id = cfg.mongodb.url + '\n' + cfg.mongodb.username + '\n'
-            + cfg.mongodb.database;
-  std::lock_guard guard{mutex};
-  if (auto existing = open[id].lock())
-    return existing;
-  auto made = make_connection(cfg);
-  if (made)
-    open[id] = *made;
-  return made;
-}
-
-/// A client of the pool, returned when the handle goes.
-class client_lease {
-public:
-  explicit client_lease(std::shared_ptr<connection> conn)
-    : conn_(std::move(conn)), client_(conn_->pop()) {
-    // nop
-  }
-
-  client_lease(const client_lease&) = delete;
-  client_lease& operator=(const client_lease&) = delete;
-
-  ~client_lease() {
-    conn_->push(client_);
-  }
-
-  mongoc_client_t* get() const {
-    return client_;
-  }
-
-  const std::string& database() const {
-    return conn_->database();
-  }
-
-private:
-  std::shared_ptr<connection> conn_;
-  mongoc_client_t* client_;
-};
-
-// -- query helpers ----------------------------------------------------------------
-
-/// A filter or options document from key/value pairs: `doc({{"a", "x"}})`.
-bson_ptr strings(std::initializer_list<std::pair<const char*, std::string>> xs) {
-  bson_ptr doc{bson_new()};
-  for (const auto& [key, value] : xs)
-    bson_append_utf8(doc.get(), key, -1, value.data(),
-                     static_cast<int>(value.size()));
-  return doc;
-}
-
-/// Options of a find: `sort` (field, direction pairs), `limit`, `skip`.
-bson_ptr find_options(std::initializer_list<std::pair<const char*, int>> sort,
-                      int64_t limit = 0, int64_t skip = 0) {
-  bson_ptr doc{bson_new()};
-  if (sort.size() > 0) {
-    bson_t order;
-    bson_append_document_begin(doc.get(), "sort", -1, &order);
-    for (const auto& [key, direction] : sort)
-      bson_append_int32(&order, key, -1, direction);
-    bson_append_document_end(doc.get(), &order);
-  }
-  if (limit > 0)
-    bson_append_int64(doc.get(), "limit", -1, limit);
-  if (skip > 0)
-    bson_append_int64(doc.get(), "skip", -1, skip);
-  return doc;
-}
+using namespace mongo;
 
 // -- the store --------------------------------------------------------------------
 
@@ -757,51 +507,6 @@ private:
     return ensure_indexes();
   }
 
-  /// Calls `visit` for each document matching `filter`.
-  template <class Visit>
-  caf::error each(mongoc_collection_t& coll, const bson_t& filter,
-                  const bson_t* opts, Visit visit) {
-    cursor_ptr cursor{
-      mongoc_collection_find_with_opts(&coll, &filter, opts, nullptr)};
-    const bson_t* doc = nullptr;
-    while (mongoc_cursor_next(cursor.get(), &doc))
-      if (auto err = visit(*doc))
-        return err;
-    bson_error_t error;
-    if (mongoc_cursor_error(cursor.get(), &error))
-      return failure("cannot read", error);
-    return {};
-  }
-
-  template <class Read>
-  auto find_all(mongoc_collection_t& coll, const bson_t& filter,
-                const bson_t* opts, Read read)
-    -> caf::expected<std::vector<typename decltype(read(filter))::value_type>> {
-    std::vector<typename decltype(read(filter))::value_type> result;
-    auto err = each(coll, filter, opts, [&](const bson_t& doc) -> caf::error {
-      auto record = read(doc);
-      if (!record)
-        return record.error();
-      result.push_back(std::move(*record));
-      return {};
-    });
-    if (err)
-      return err;
-    return result;
-  }
-
-  template <class Read>
-  auto find_one(mongoc_collection_t& coll, const bson_t& filter, Read read,
-                const std::string& what, const bson_t* opts = nullptr)
-    -> decltype(read(filter)) {
-    auto found = find_all(coll, filter, opts, read);
-    if (!found)
-      return found.error();
-    if (found->empty())
-      return make_error(ec::not_found, what + " not found");
-    return std::move(found->front());
-  }
-
   caf::expected<std::optional<config_record>> find_config(const config_key& key) {
     auto found = get_one_config(key);
     if (found)
@@ -834,18 +539,6 @@ private:
     if (error_code(found.error()) == ec::not_found)
       return std::optional<status_record>{};
     return found.error();
-  }
-
-  /// Whether any document matches `filter`.
-  caf::expected<bool> exists(const char* name, const bson_t& filter) {
-    bson_error_t error;
-    auto opts = BCON_NEW("limit", BCON_INT64(1));
-    bson_ptr owned{opts};
-    auto n = mongoc_collection_count_documents(&of(name), &filter, owned.get(),
-                                               nullptr, nullptr, &error);
-    if (n < 0)
-      return failure("cannot count", error);
-    return n > 0;
   }
 
   /// Where `key.config_id` may be found for its endpoint: among the
@@ -889,7 +582,7 @@ private:
          {std::pair{collection::statuses, of_endpoint.get()},
           std::pair{collection::endpoint_configs, of_endpoint.get()},
           std::pair{collection::default_configs, fallback.get()}}) {
-      auto found = exists(name, *filter);
+      auto found = exists(of(name), *filter);
       if (!found || *found)
         return found;
     }
@@ -944,19 +637,6 @@ private:
     return too_contended("recording dispatches");
   }
 
-  caf::expected<int64_t> delete_matching(mongoc_collection_t& coll,
-                                         const bson_t& filter, bool many) {
-    reply_doc reply;
-    bson_error_t error;
-    auto done = many ? mongoc_collection_delete_many(&coll, &filter, nullptr,
-                                                     &reply.doc, &error)
-                     : mongoc_collection_delete_one(&coll, &filter, nullptr,
-                                                    &reply.doc, &error);
-    if (!done)
-      return failure("cannot delete", error);
-    return reply.count("deletedCount");
-  }
-
   /// Documents of `collection` that match `filter` go.
   struct deletion {
     const char* collection;
@@ -976,25 +656,13 @@ private:
     return removed;
   }
 
-  caf::error replace_at(const char* name, const bson_t& filter,
-                        const bson_t& doc) {
-    auto upsert = BCON_NEW("upsert", BCON_BOOL(true));
-    bson_ptr opts{upsert};
-    reply_doc reply;
-    bson_error_t error;
-    if (!mongoc_collection_replace_one(&of(name), &filter, &doc, opts.get(),
-                                       &reply.doc, &error))
-      return failure("cannot import a record", error);
-    return {};
-  }
-
   caf::error replace(const config_record& x) {
-    return replace_at(mongo::collection_of(x.key), *mongo::config_filter(x.key),
+    return replace_at(of(mongo::collection_of(x.key)), *mongo::config_filter(x.key),
                       *mongo::config_document(x));
   }
 
   caf::error replace(const status_record& x) {
-    return replace_at(collection::statuses, *mongo::status_filter(x),
+    return replace_at(of(collection::statuses), *mongo::status_filter(x),
                       *mongo::status_document(x));
   }
 
@@ -1010,7 +678,7 @@ private:
                              {field::level, x.level},
                              {field::level_id, x.level_id},
                              {field::name, x.name}});
-    return replace_at(collection::system_configs, *same_key,
+    return replace_at(of(collection::system_configs), *same_key,
                       *mongo::system_config_document(x));
   }
 

@@ -1,6 +1,7 @@
 #include "storage/sqlite_store.hpp"
 
 #include "core/error.hpp"
+#include "storage/sqlite_schema.hpp"
 
 #include <sqlite3.h>
 
@@ -15,209 +16,7 @@ namespace ecr {
 
 namespace {
 
-// -- schema -------------------------------------------------------------------
-
-/// Migration N+1 moves the schema from version N to N+1. Never edit an entry
-/// once released; append a new one.
-constexpr std::string_view migrations[] = {
-  R"sql(
-  CREATE TABLE configs (
-    tenant_id   TEXT NOT NULL,
-    endpoint_id TEXT NOT NULL,  -- '' for the default of an app version
-    app_version TEXT NOT NULL,
-    name        TEXT NOT NULL,
-    config_id   TEXT NOT NULL,
-    content     TEXT NOT NULL,
-    created_ms  INTEGER NOT NULL,
-    updated_ms  INTEGER NOT NULL,
-    PRIMARY KEY (tenant_id, endpoint_id, app_version, name)
-  ) WITHOUT ROWID;
-  CREATE INDEX configs_by_config_id ON configs (config_id);
-  CREATE INDEX configs_by_app_version ON configs (tenant_id, app_version);
-  CREATE TABLE statuses (
-    tenant_id           TEXT NOT NULL,
-    endpoint_id         TEXT NOT NULL,
-    app_version         TEXT NOT NULL,
-    config_id           TEXT NOT NULL,
-    status              INTEGER NOT NULL,
-    content             TEXT NOT NULL,
-    last_dispatched_ms  INTEGER NOT NULL,
-    last_confirmed_ms   INTEGER NOT NULL,
-    confirmation_code   INTEGER NOT NULL,
-    confirmation_reason TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, endpoint_id, app_version, config_id)
-  ) WITHOUT ROWID;
-  CREATE INDEX statuses_by_dispatch
-    ON statuses (tenant_id, endpoint_id, last_dispatched_ms);
-  CREATE INDEX statuses_by_app_version ON statuses (tenant_id, app_version);
-  CREATE TABLE system_configs (
-    config_id    TEXT PRIMARY KEY,
-    tenant_id    TEXT NOT NULL,
-    level        TEXT NOT NULL,
-    level_id     TEXT NOT NULL,
-    name         TEXT NOT NULL,
-    display_name TEXT NOT NULL,
-    content      TEXT NOT NULL,
-    created_ms   INTEGER NOT NULL,
-    updated_ms   INTEGER NOT NULL,
-    UNIQUE (tenant_id, level, level_id, name)
-  );
-  )sql",
-  // Every dispatch moves last_dispatched_ms, so this index cost a b-tree
-  // delete and insert per dispatch; listing one endpoint's statuses is
-  // narrowed by the primary key and sorts a handful of rows.
-  R"sql(
-  DROP INDEX statuses_by_dispatch;
-  )sql",
-};
-
-// -- RAII handles ---------------------------------------------------------------
-
-struct connection_closer {
-  void operator()(sqlite3* db) const noexcept {
-    sqlite3_close_v2(db);
-  }
-};
-
-struct statement_finalizer {
-  void operator()(sqlite3_stmt* stmt) const noexcept {
-    sqlite3_finalize(stmt);
-  }
-};
-
-using connection_ptr = std::unique_ptr<sqlite3, connection_closer>;
-using statement_ptr = std::unique_ptr<sqlite3_stmt, statement_finalizer>;
-
-/// A prepared statement borrowed for one use: bind, step, read; resets and
-/// clears its bindings when it goes out of scope.
-class query {
-public:
-  query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {
-    // nop
-  }
-
-  query(const query&) = delete;
-  query& operator=(const query&) = delete;
-
-  ~query() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-
-  template <class... Ts>
-  query& bind(const Ts&... xs) {
-    int index = 0;
-    (bind_one(++index, xs), ...);
-    return *this;
-  }
-
-  /// Steps once; true while a row is available.
-  caf::expected<bool> step() {
-    switch (sqlite3_step(stmt_)) {
-      case SQLITE_ROW:
-        return true;
-      case SQLITE_DONE:
-        return false;
-      default:
-        return failure();
-    }
-  }
-
-  /// Steps to completion, for statements without rows.
-  caf::error run() {
-    auto row = step();
-    if (!row)
-      return row.error();
-    return {};
-  }
-
-  int extended_error() const {
-    return sqlite3_extended_errcode(db_);
-  }
-
-  caf::error failure() const {
-    return make_error(ec::storage_failure,
-                      std::string{"sqlite: "} + sqlite3_errmsg(db_));
-  }
-
-  std::string text(int column) const {
-    auto data = sqlite3_column_text(stmt_, column);
-    auto size = sqlite3_column_bytes(stmt_, column);
-    return data ? std::string{reinterpret_cast<const char*>(data),
-                              static_cast<size_t>(size)}
-                : std::string{};
-  }
-
-  int64_t integer(int column) const {
-    return sqlite3_column_int64(stmt_, column);
-  }
-
-  int changes() const {
-    return sqlite3_changes(db_);
-  }
-
-private:
-  void bind_one(int index, const std::string& x) {
-    sqlite3_bind_text(stmt_, index, x.data(), static_cast<int>(x.size()),
-                      SQLITE_STATIC);
-  }
-
-  void bind_one(int index, const char* x) {
-    sqlite3_bind_text(stmt_, index, x, -1, SQLITE_STATIC);
-  }
-
-  void bind_one(int index, int64_t x) {
-    sqlite3_bind_int64(stmt_, index, x);
-  }
-
-  void bind_one(int index, int32_t x) {
-    sqlite3_bind_int64(stmt_, index, x);
-  }
-
-  sqlite3* db_;
-  sqlite3_stmt* stmt_;
-};
-
-// -- row mapping --------------------------------------------------------------
-
-constexpr const char* config_columns
-  = "tenant_id, endpoint_id, app_version, name, config_id, content, "
-    "created_ms, updated_ms";
-
-config_record read_config(const query& q) {
-  return {{q.text(0), q.text(1), q.text(2), q.text(3)},
-          q.text(4),
-          q.text(5),
-          q.integer(6),
-          q.integer(7)};
-}
-
-constexpr const char* status_columns
-  = "tenant_id, endpoint_id, app_version, config_id, status, content, "
-    "last_dispatched_ms, last_confirmed_ms, confirmation_code, "
-    "confirmation_reason";
-
-status_record read_status(const query& q) {
-  return {q.text(0),
-          q.text(1),
-          q.text(2),
-          q.text(3),
-          static_cast<delivery_status>(q.integer(4)),
-          q.text(5),
-          q.integer(6),
-          q.integer(7),
-          static_cast<int32_t>(q.integer(8)),
-          q.text(9)};
-}
-
-constexpr const char* system_config_columns
-  = "tenant_id, config_id, level, level_id, name, display_name, content, "
-    "created_ms, updated_ms";
-
-system_config_record read_system_config(const query& q) {
-  return {q.text(0), q.text(1), q.text(2),    q.text(3),   q.text(4),
-          q.text(5), q.text(6), q.integer(7), q.integer(8)};
-}
+using namespace sqlite;
 
 caf::error not_found(const std::string& what) {
   return make_error(ec::not_found, what + " not found");
@@ -653,14 +452,14 @@ private:
         return row.error();
       version = q.integer(0);
     }
-    auto latest = static_cast<int64_t>(std::size(migrations));
+    auto latest = static_cast<int64_t>(migrations().size());
     if (version > latest)
       return make_error(ec::storage_failure,
                         "the database has schema version "
                           + std::to_string(version) + " but this build knows "
                           + std::to_string(latest) + "; use a newer ecr");
     for (; version < latest; ++version) {
-      std::string step{migrations[version]};
+      std::string step{migrations()[version]};
       step = "BEGIN IMMEDIATE;" + step
              + "INSERT INTO schema_version (version) VALUES ("
              + std::to_string(version + 1) + "); COMMIT;";
@@ -838,7 +637,7 @@ private:
 } // namespace
 
 int sqlite_schema_version() noexcept {
-  return static_cast<int>(std::size(migrations));
+  return static_cast<int>(migrations().size());
 }
 
 caf::expected<store_ptr> open_sqlite_store(const std::string& path,

@@ -1,7 +1,7 @@
 #include "storage/store.hpp"
 
 #include "core/error.hpp"
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 #include "storage/mongo_store.hpp"
 #include "storage/sqlite_store.hpp"
 

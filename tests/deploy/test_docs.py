@@ -1,6 +1,6 @@
 """docs/configuration.md covers every key of the settings' key table (with its
 environment variables) and every variable of Kaa's ECR image, so a key added
-to core/settings.cpp without documentation fails here."""
+to settings/key_table.cpp without documentation fails here."""
 
 import re
 import sys
@@ -9,7 +9,7 @@ import unittest
 from deploy_support import REPO
 
 CONFIGURATION = REPO / "docs" / "configuration.md"
-SETTINGS = REPO / "core" / "settings.cpp"
+SETTINGS = REPO / "settings" / "key_table.cpp"
 
 # The variables Kaa's ECR image documents (Kaa's deployment page).
 KAA_VARIABLES = [
@@ -28,7 +28,7 @@ KEY_ENTRY = re.compile(r'\{"([a-z0-9.\-]+)",\s*\{([^}]*)\}')
 
 
 def key_table():
-  """(key, env aliases) of every entry in core/settings.cpp's key table."""
+  """(key, env aliases) of every entry in settings/key_table.cpp's key table."""
   return [(key, re.findall(r'"([A-Z0-9_]+)"', aliases))
           for key, aliases in KEY_ENTRY.findall(SETTINGS.read_text())]
 

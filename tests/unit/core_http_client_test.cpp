@@ -5,7 +5,6 @@
 
 #include "core/error.hpp"
 #include "core/http_client.hpp"
-#include "core/tekton.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/keycloak_stand_in.hpp"
 #include "tests/support/tekton_stand_in.hpp"
@@ -134,28 +133,6 @@ TEST_F(core_http_client, a_caller_gives_up_waiting_for_a_handle_at_its_timeout) 
   holder.join();
   ASSERT_FALSE(waited);
   EXPECT_EQ(error_code(waited.error()), ec::timeout) << render(waited.error());
-}
-
-TEST_F(core_http_client, tekton_settings_are_fetched_for_the_instance) {
-  outbound_http_client http;
-  auto catalog = fetch_tekton_app_configs(http, tekton_.url() + "/", "ecr-blue");
-  ASSERT_TRUE(catalog) << render(catalog.error());
-  EXPECT_EQ(catalog->applications().count("kettle"), 1u);
-  EXPECT_EQ(tekton_.requests(),
-            std::vector<std::string>{"GET /api/v1/app-configs?serviceInstanceName=ecr-blue"});
-  tekton_.fail_with(503);
-  auto unavailable = fetch_tekton_app_configs(http, tekton_.url(), "ecr");
-  ASSERT_FALSE(unavailable);
-  EXPECT_EQ(error_code(unavailable.error()), ec::unavailable);
-  tekton_.fail_with(500);
-  auto failed = fetch_tekton_app_configs(http, tekton_.url(), "ecr");
-  ASSERT_FALSE(failed);
-  EXPECT_EQ(error_code(failed.error()), ec::upstream_failure);
-  tekton_.fail_with(0);
-  tekton_.serve("not json");
-  auto garbled = fetch_tekton_app_configs(http, tekton_.url(), "ecr");
-  ASSERT_FALSE(garbled);
-  EXPECT_EQ(error_code(garbled.error()), ec::invalid_argument);
 }
 
 /// A request as the echo route saw it.

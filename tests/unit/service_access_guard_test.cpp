@@ -3,6 +3,8 @@
 // kid at most every 30 s, and UMA decisions reused briefly per token.
 
 #include "actors/access_guard.hpp"
+#include "security/iamcore_checker.hpp"
+#include "security/keycloak_checker.hpp"
 
 #include "core/error.hpp"
 #include "tests/support/jwt_signer.hpp"

@@ -3,11 +3,11 @@
 
 #include "actors/node.hpp"
 
-#include "core/settings.hpp"
-#include "core/config_cache.hpp"
 #include "core/metrics.hpp"
 #include "gateway/json.hpp"
 #include "gateway/rest_api.hpp"
+#include "settings/settings.hpp"
+#include "storage/config_cache.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <caf/actor_system.hpp>

@@ -2,12 +2,12 @@
 // readers (SQLite in a temp dir) one batch per burst, and every read is
 // answered; reads made outside a burst, and full batches, never wait.
 
-#include "actors/read_batcher.hpp"
+#include "actors/actors.hpp"
 
 #include "actors/store_actors.hpp"
-#include "core/config_cache.hpp"
 #include "core/error.hpp"
 #include "core/metrics.hpp"
+#include "storage/config_cache.hpp"
 #include "tests/support/actor_system.hpp"
 #include "tests/support/sqlite_handle.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -1,7 +1,7 @@
 #include "tests/unit/store_contract.hpp"
 
 #include "core/ids.hpp"
-#include "core/settings.hpp"
+#include "settings/settings.hpp"
 #include "storage/mongo_store.hpp"
 #include "storage/sqlite_store.hpp"
 #include "tests/support/mongo_stand_in.hpp"

@@ -1,0 +1,116 @@
+#include "gateway/rest_handler.hpp"
+
+#include "applications/app_catalog.hpp"
+#include "applications/schema_check.hpp"
+#include "gateway/json.hpp"
+#include "gateway/request.hpp"
+#include "storage/config_cache.hpp"
+
+// E1-E4 and D1-D4: one configuration, and all names of an endpoint or
+// app version.
+
+namespace ecr {
+
+caf::expected<config_key>
+rest_handler::key_of(const route_match& found, std::string_view query,
+                     const std::string& tenant) const {
+  config_key key;
+  key.tenant_id = tenant;
+  bool endpoint = found.params.size() == 2;
+  if (endpoint) {
+    auto id = path_identifier(found.params[0], "endpointId");
+    if (!id)
+      return id.error();
+    key.endpoint_id = std::move(*id);
+  }
+  auto app_version = path_identifier(found.params.back(), "appVersionName");
+  if (!app_version)
+    return app_version.error();
+  key.app_version = std::move(*app_version);
+  auto name = config_name_of(query);
+  if (!name)
+    return name.error();
+  key.name = std::move(*name);
+  return key;
+}
+
+void rest_handler::handle_config(const http_request& req,
+                                 const route_match& found,
+                                 std::string_view query,
+                                 const std::string& tenant,
+                                 http_reply reply) const {
+  auto key = key_of(found, query, tenant);
+  if (!key)
+    return reply(error_response(key.error()));
+  if (req.method == "GET") {
+    auto if_none_match = req.header("if-none-match");
+    auto inm = if_none_match ? *if_none_match : std::string{};
+    if (auto hit = cfg_.cache->find(*key)) {
+      if (!*hit)
+        return reply(error_response(404, "configuration not found"));
+      const auto& cached = **hit;
+      return reply(not_modified(cached.record, inm)
+                     ? not_modified_response(cached.record)
+                     : config_response(cached.record, cached.body));
+    }
+    // A miss goes to a reader with the other misses of this burst; the
+    // reader answers from its thread.
+    cfg_.reads->add(config_read{
+      std::move(*key), false,
+      config_delivery{[reply = std::move(reply),
+                       inm](caf::expected<config_record> record) {
+        if (!record)
+          return reply(error_response(record.error()));
+        reply(not_modified(*record, inm) ? not_modified_response(*record)
+                                         : config_response(*record));
+      }}});
+    return;
+  }
+  if (req.method == "DELETE")
+    return ask<config_record>(
+      cfg_.config_manager, std::move(reply),
+      [](config_record&) {
+        http_response res;
+        res.status = 204;
+        return res;
+      },
+      atom::erase_v, std::move(*key), if_match(req));
+  if (auto err = check_json_content_type(req))
+    return reply(error_response(err));
+  auto content = minify_json(req.body);
+  if (!content)
+    return reply(error_response(content.error()));
+  if (auto err = check_schema(
+        cfg_.applications->current()->schema_for(key->app_version),
+        key->app_version, *content))
+    return reply(error_response(err));
+  ask<put_result>(
+    cfg_.config_manager, std::move(reply),
+    [](put_result& result) { return config_response(result.record); },
+    atom::put_v, std::move(*key), std::move(*content), if_match(req));
+}
+
+void rest_handler::handle_list(const route_match& found,
+                               const std::string& tenant,
+                               http_reply reply) const {
+  config_key scope;
+  scope.tenant_id = tenant;
+  if (found.params.size() == 2) {
+    auto id = path_identifier(found.params[0], "endpointId");
+    if (!id)
+      return reply(error_response(id.error()));
+    scope.endpoint_id = std::move(*id);
+  }
+  auto app_version = path_identifier(found.params.back(), "appVersionName");
+  if (!app_version)
+    return reply(error_response(app_version.error()));
+  scope.app_version = std::move(*app_version);
+  ask<std::vector<config_record>>(
+    cfg_.config_manager, std::move(reply),
+    [](std::vector<config_record>& records) {
+      return json_response(200, render_config_list(records));
+    },
+    atom::list_v, std::move(scope));
+}
+
+} // namespace ecr

@@ -1,0 +1,124 @@
+#pragma once
+
+// SQLite as the store uses it (private to storage/): owned handles and
+// prepared statements borrowed for one use.
+
+#include "core/error.hpp"
+
+#include <sqlite3.h>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace ecr::sqlite {
+
+struct connection_closer {
+  void operator()(sqlite3* db) const noexcept {
+    sqlite3_close_v2(db);
+  }
+};
+
+struct statement_finalizer {
+  void operator()(sqlite3_stmt* stmt) const noexcept {
+    sqlite3_finalize(stmt);
+  }
+};
+
+using connection_ptr = std::unique_ptr<sqlite3, connection_closer>;
+using statement_ptr = std::unique_ptr<sqlite3_stmt, statement_finalizer>;
+
+/// A prepared statement borrowed for one use: bind, step, read; resets and
+/// clears its bindings when it goes out of scope.
+class query {
+public:
+  query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {
+    // nop
+  }
+
+  query(const query&) = delete;
+  query& operator=(const query&) = delete;
+
+  ~query() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  template <class... Ts>
+  query& bind(const Ts&... xs) {
+    int index = 0;
+    (bind_one(++index, xs), ...);
+    return *this;
+  }
+
+  /// Steps once; true while a row is available.
+  caf::expected<bool> step() {
+    switch (sqlite3_step(stmt_)) {
+      case SQLITE_ROW:
+        return true;
+      case SQLITE_DONE:
+        return false;
+      default:
+        return failure();
+    }
+  }
+
+  /// Steps to completion, for statements without rows.
+  caf::error run() {
+    auto row = step();
+    if (!row)
+      return row.error();
+    return {};
+  }
+
+  int extended_error() const {
+    return sqlite3_extended_errcode(db_);
+  }
+
+  caf::error failure() const {
+    return make_error(ec::storage_failure,
+                      std::string{"sqlite: "} + sqlite3_errmsg(db_));
+  }
+
+  std::string text(int column) const {
+    auto data = sqlite3_column_text(stmt_, column);
+    auto size = sqlite3_column_bytes(stmt_, column);
+    return data ? std::string{reinterpret_cast<const char*>(data),
+                              static_cast<size_t>(size)}
+                : std::string{};
+  }
+
+  int64_t integer(int column) const {
+    return sqlite3_column_int64(stmt_, column);
+  }
+
+  int changes() const {
+    return sqlite3_changes(db_);
+  }
+
+private:
+  void bind_one(int index, const std::string& x) {
+    sqlite3_bind_text(stmt_, index, x.data(), static_cast<int>(x.size()),
+                      SQLITE_STATIC);
+  }
+
+  void bind_one(int index, const char* x) {
+    sqlite3_bind_text(stmt_, index, x, -1, SQLITE_STATIC);
+  }
+
+  void bind_one(int index, int64_t x) {
+    sqlite3_bind_int64(stmt_, index, x);
+  }
+
+  void bind_one(int index, int32_t x) {
+    sqlite3_bind_int64(stmt_, index, x);
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+} // namespace ecr::sqlite

@@ -11,9 +11,7 @@ namespace ecr {
 
 class live_app_catalog;
 class service_credentials;
-class nats_client;
 class outbound_http_client;
-class service_metrics;
 
 struct tekton_fetcher_config {
   std::shared_ptr<outbound_http_client> http;
@@ -81,21 +79,5 @@ struct tekton_config {
   std::chrono::milliseconds retry_min{500};
   std::chrono::milliseconds retry_max{30000};
 };
-
-struct scmp_subscription_config {
-  std::shared_ptr<nats_client> nats;
-  /// This service instance: the targeted subjects.
-  std::string instance;
-  /// Tekton's instance: the broadcast subjects.
-  std::string provider;
-  size_t max_payload_bytes = 1024 * 1024;
-  std::shared_ptr<service_metrics> metrics;
-  app_settings_refresher_actor refresher;
-};
-
-/// Subscribes the 17/SCMP broadcast and targeted `upsert` and `delete`
-/// subjects without a queue group (every replica must refresh) and sends
-/// the refresher a reload for each event that decodes.
-caf::error subscribe_scmp(const scmp_subscription_config& cfg);
 
 } // namespace ecr

@@ -18,6 +18,7 @@
 #include "messaging/filter_resolver.hpp"
 #include "messaging/nats_client.hpp"
 #include "messaging/replica_sync.hpp"
+#include "messaging/scmp_events.hpp"
 #include "storage/config_cache.hpp"
 
 #include <caf/actor_system.hpp>

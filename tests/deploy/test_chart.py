@@ -273,6 +273,26 @@ class sqlite_test(chart_test):
     self.assertEqual(render("replicaCount=2").one("Deployment")["spec"]["replicas"], 2)
 
 
+class keycloak_test(chart_test):
+  KEYCLOAK = ("global.keycloak.enabled=true", "global.keycloak.publicUrl=https://auth.example.com/auth/",
+              "global.keycloak.realm=kaa")
+
+  def test_private_url_defaults_to_the_public_one(self):
+    # ecr takes the public URL when the private one is unset; "/realms/kaa"
+    # would make it exit 2.
+    r = render(*self.KEYCLOAK)
+    self.assert_sound(r)
+    env = r.env()
+    self.assertEqual(env["KAA_SECURITY_ISSUER_PUBLIC_URL"], "https://auth.example.com/auth/realms/kaa")
+    self.assertNotIn("KAA_SECURITY_ISSUER_PRIVATE_URL", env)
+
+  def test_public_url_and_realm_are_required(self):
+    for value in ("publicUrl", "realm"):
+      r = render(*[s for s in self.KEYCLOAK if value not in s])
+      self.assertEqual(r.returncode, 1, value)
+      self.assertIn(f"global.keycloak.{value} is required when global.keycloak.enabled", r.error)
+
+
 class kaa_overrides_test(chart_test):
   """Values Kaa users set on pods, probes and resources."""
 

@@ -311,6 +311,23 @@ class kaa_overrides_test(chart_test):
     self.assert_sound(r)
     self.assertEqual(self.probes(r), {})
 
+  def test_users_security_context_wins_whatever_its_value(self):
+    r = render("securityContext.runAsNonRoot=false,securityContext.runAsUser=0",
+               "extraPodSpecs.terminationGracePeriodSeconds=0")
+    self.assert_sound(r)
+    pod = r.pod()
+    self.assertEqual(pod["securityContext"], {"runAsNonRoot": False, "runAsUser": 0,
+                                              "runAsGroup": 10001, "fsGroup": 10001})
+    self.assertEqual(pod["terminationGracePeriodSeconds"], 0)
+
+  def test_null_removes_the_charts_ids(self):
+    # OpenShift assigns the user, group and fsGroup of its own range.
+    r = render(values=[{"securityContext": {"runAsUser": None, "runAsGroup": None, "fsGroup": None},
+                        "extraPodSpecs": {"terminationGracePeriodSeconds": None}}])
+    self.assert_sound(r)
+    self.assertEqual(r.pod()["securityContext"], {"runAsNonRoot": True})
+    self.assertNotIn("terminationGracePeriodSeconds", r.pod())
+
   def test_null_removes_a_default(self):
     r = render(values=[{"resources": {"limits": None}}])
     self.assertEqual(r.container()["resources"], {"requests": {"cpu": "100m", "memory": "64Mi"}})

@@ -328,6 +328,27 @@ class kaa_overrides_test(chart_test):
     self.assertEqual(r.pod()["securityContext"], {"runAsNonRoot": True})
     self.assertNotIn("terminationGracePeriodSeconds", r.pod())
 
+  def test_extra_pod_specs_security_context_joins_the_pods(self):
+    r = render(values=[{"extraPodSpecs": {
+      "priorityClassName": "kaa-high",
+      "securityContext": {"runAsUser": 2000, "fsGroup": None, "seccompProfile": {"type": "RuntimeDefault"}}}}])
+    self.assert_sound(r)  # parsed strictly: one securityContext key
+    pod = r.pod()
+    self.assertEqual(pod["securityContext"], {"runAsNonRoot": True, "runAsUser": 2000, "runAsGroup": 10001,
+                                              "seccompProfile": {"type": "RuntimeDefault"}})
+    self.assertEqual(pod["priorityClassName"], "kaa-high")
+
+  def test_extra_pod_specs_may_not_repeat_a_field_the_chart_renders(self):
+    r = render(values=[{"extraPodSpecs": {"tolerations": [{"operator": "Exists"}]}}])
+    self.assert_sound(r)
+    self.assertEqual(r.pod()["tolerations"], [{"operator": "Exists"}])
+    for field, chart_value in (("tolerations", "tolerations[0].operator=Exists"),
+                               ("imagePullSecrets", "image.pullSecrets[0]=kaaid"),
+                               ("containers", "replicaCount=1")):
+      r = render(chart_value, values=[{"extraPodSpecs": {field: [{"name": "x"}]}}])
+      self.assertEqual(r.returncode, 1, field)
+      self.assertIn(f"extraPodSpecs.{field}: the chart renders", r.error)
+
   def test_null_removes_a_default(self):
     r = render(values=[{"resources": {"limits": None}}])
     self.assertEqual(r.container()["resources"], {"requests": {"cpu": "100m", "memory": "64Mi"}})

@@ -273,6 +273,17 @@ class sqlite_test(chart_test):
     self.assertEqual(render("replicaCount=2").one("Deployment")["spec"]["replicas"], 2)
 
 
+class mongodb_srv_test(chart_test):
+  def test_no_tcp_wait_on_an_srv_name(self):
+    # An SRV name has no address record: a TCP wait on it would never end.
+    url = "mongodb+srv://ecr:secret@cluster0.example.com/ecr?retryWrites=true"
+    r = render(f"global.mongodb.url={url}", "global.nats.url=nats://kaa-nats:4222")
+    self.assert_sound(r)
+    self.assertEqual(r.env()["MONGODB_URL"], url)
+    self.assertEqual(list(self.init_containers(r)), ["wait-nats"])
+    self.assertNotIn("PersistentVolumeClaim", [o["kind"] for o in r.objects])
+
+
 class keycloak_test(chart_test):
   KEYCLOAK = ("global.keycloak.enabled=true", "global.keycloak.publicUrl=https://auth.example.com/auth/",
               "global.keycloak.realm=kaa")

@@ -265,6 +265,13 @@ class sqlite_test(chart_test):
     self.assertNotIn("MONGODB_URL", env)
     self.assertEqual(list(self.init_containers(self.r)), ["wait-nats"])
 
+  def test_old_pod_stops_before_the_new_one_starts(self):
+    # Two pods must never open the database file, nor wait on its volume.
+    self.assertEqual(self.r.one("Deployment")["spec"]["strategy"], {"type": "Recreate"})
+    r = render("mongodb.enabled=false", "updateStrategy.type=RollingUpdate",
+               "updateStrategy.rollingUpdate.maxSurge=1")
+    self.assertEqual(r.one("Deployment")["spec"]["strategy"], {"type": "Recreate"})
+
   def test_more_than_one_replica_is_refused(self):
     r = render("mongodb.enabled=false", "replicaCount=2")
     self.assertEqual(r.returncode, 1)

@@ -17,7 +17,8 @@ from test_values import KAA_VALUES
 CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()
 PRODUCTION = REPO / "tests" / "deploy" / "values" / "kaa-production.yaml"
 
-HEALTH_ROUTES = {"livenessProbe": "/health", "readinessProbe": "/health/ready"}
+HEALTH_ROUTES = {"livenessProbe": "/health", "readinessProbe": "/health/ready",
+                 "startupProbe": "/health/startup"}
 KAA_ALERTS = [KAA_VALUES[f"monitoring.rules[{i}].alert"] for i in range(6)]
 
 
@@ -142,8 +143,11 @@ class default_values_test(chart_test):
 
   def test_probes_on_the_health_routes(self):
     self.assert_probes_on_health_routes(self.r)
-    liveness = self.probes(self.r)["livenessProbe"]
+    probes = self.probes(self.r)
+    liveness, startup = probes["livenessProbe"], probes["startupProbe"]
     self.assertEqual((liveness["initialDelaySeconds"], liveness["periodSeconds"]), (10, 3))
+    # Liveness waits for the start, which may include a long schema migration.
+    self.assertGreaterEqual(startup["periodSeconds"] * startup["failureThreshold"], 300)
 
   def test_service_config_is_empty(self):
     self.assertEqual(self.r.one("ConfigMap")["data"]["service-config.yml"].strip(), "")

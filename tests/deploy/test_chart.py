@@ -15,6 +15,7 @@ from deploy_support import REPO, load_values, render
 from test_values import KAA_VALUES
 
 CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()
+OPERATIONS = (REPO / "docs" / "operations.md").read_text()
 PRODUCTION = REPO / "tests" / "deploy" / "values" / "kaa-production.yaml"
 
 HEALTH_ROUTES = {"livenessProbe": "/health", "readinessProbe": "/health/ready",
@@ -374,6 +375,43 @@ class kaa_overrides_test(chart_test):
   def test_null_removes_a_default(self):
     r = render(values=[{"resources": {"limits": None}}])
     self.assertEqual(r.container()["resources"], {"requests": {"cpu": "100m", "memory": "64Mi"}})
+
+
+class operations_doc_test(chart_test):
+  """docs/operations.md against what the chart renders."""
+
+  def values_row(self, value):
+    """The row of the table "What the values do" for a value."""
+    [row] = [l for l in OPERATIONS.splitlines() if l.startswith(f"| `{value}")]
+    return row
+
+  def test_install_command_and_the_names_used_later(self):
+    m = re.search(r"helm install (\S+) deploy/helm/ecr((?: \\\n\s*--set \S+)*)", OPERATIONS)
+    release, sets = m.group(1), re.findall(r"--set (\S+)", m.group(2))
+    self.assertTrue(sets)
+    # The embedded store, as the backup section assumes.
+    r = render(*sets, "mongodb.enabled=false", release=release)
+    self.assert_sound(r)
+    deployment = r.one("Deployment")["metadata"]["name"]
+    self.assertEqual(set(re.findall(r"kubectl (?:scale deployment |exec deploy/)([a-z0-9-]+)", OPERATIONS)), {deployment})
+    claim = r.one("PersistentVolumeClaim")["metadata"]["name"]
+    self.assertEqual(set(re.findall(r"claimName: ([a-z0-9-]+)", OPERATIONS)), {claim})
+    labels = r.one("Deployment")["spec"]["template"]["metadata"]["labels"]
+    for instance in re.findall(r"-l app\.kubernetes\.io/instance=([a-z0-9-]+)", OPERATIONS):
+      self.assertEqual(labels["app.kubernetes.io/instance"], instance)
+
+  def test_probes_row_names_the_rendered_probes(self):
+    row = self.values_row("probes.*")
+    for kind, probe in self.probes(render()).items():
+      self.assertIn(f"`GET {probe['httpGet']['path']}`", row, kind)
+
+  def test_wait_image_row(self):
+    self.assertEqual(load_values()["waitContainers"]["curl"]["image"], "")
+    r = render()
+    self.assertEqual([c["image"] for c in r.pod()["initContainers"]], [r.container()["image"]])
+    self.assertIn('default `""` runs the ecr image', self.values_row("waitContainers.*"))
+    other = render("waitContainers.curl.image=alpine-curl")
+    self.assertEqual([c["image"] for c in other.pod()["initContainers"]], ["alpine-curl:0.0.3"])
 
 
 class checks_catch_mistakes_test(unittest.TestCase):

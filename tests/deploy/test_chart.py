@@ -12,6 +12,7 @@ import unittest
 import yaml
 
 from deploy_support import REPO, load_values, render
+from test_docs import KAA_VARIABLES
 from test_values import KAA_VALUES
 
 CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()
@@ -412,6 +413,19 @@ class operations_doc_test(chart_test):
     self.assertIn('default `""` runs the ecr image', self.values_row("waitContainers.*"))
     other = render("waitContainers.curl.image=alpine-curl")
     self.assertEqual([c["image"] for c in other.pod()["initContainers"]], ["alpine-curl:0.0.3"])
+
+
+class configuration_doc_test(chart_test):
+  def test_lists_the_variables_the_chart_adds_to_kaas(self):
+    start = CONFIGURATION.index("The Helm chart also sets variables of its own")
+    paragraph = CONFIGURATION[start:CONFIGURATION.index("\n\n", start)]
+    names = set()
+    for r in (render(values=[PRODUCTION]), render("mongodb.enabled=false")):
+      names |= set(r.env())
+    # Kaa's own variables, and those the chart passes through from values.
+    ours = names - set(KAA_VARIABLES) - {"JAVA_OPTS"}
+    self.assertIn("STORAGE_SQLITE_PATH", ours)
+    self.assertEqual(sorted(n for n in ours if f"`{n}" not in paragraph), [])
 
 
 class checks_catch_mistakes_test(unittest.TestCase):

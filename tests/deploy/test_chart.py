@@ -11,7 +11,7 @@ import unittest
 
 import yaml
 
-from deploy_support import REPO, load_values, render
+from deploy_support import REPO, load_values, render, strict_loader
 from test_docs import KAA_VARIABLES
 from test_values import KAA_VALUES
 
@@ -443,7 +443,6 @@ class checks_catch_mistakes_test(unittest.TestCase):
     self.assertEqual(ranges["INSTANCE_NAME"], ranges["SERVICE_INSTANCE_NAME"])
 
   def test_duplicate_keys_are_refused(self):
-    from deploy_support import strict_loader
     with self.assertRaises(yaml.constructor.ConstructorError):
       yaml.load("spec:\n  a: 1\n  a: 2\n", Loader=strict_loader)
 

@@ -28,12 +28,16 @@ var failMessage = regexp.MustCompile(failOpen + `(?s)(.*)` + failClose)
 
 func failure(msg string) error { return errors.New(failOpen + msg + failClose) }
 
-type engine struct{ set *template.Template }
+type engine struct {
+	set   *template.Template
+	funcs template.FuncMap
+}
 
 func render(c *chart, top map[string]interface{}) ([]manifest, error) {
 	e := &engine{}
+	e.funcs = e.funcMap()
 	// Missing map keys render as "" rather than failing, as in helm.
-	e.set = template.New("").Option("missingkey=zero").Funcs(e.funcs())
+	e.set = template.New("").Option("missingkey=zero").Funcs(e.funcs)
 	names := make([]string, 0, len(c.templates))
 	for name := range c.templates {
 		names = append(names, name)
@@ -79,11 +83,14 @@ func execError(err error) error {
 	if m == nil {
 		return err
 	}
-	location := strings.SplitN(err.Error(), ": ", 3)[1]
-	return fmt.Errorf("execution error at (%s): %s", location, m[1])
+	parts := strings.SplitN(err.Error(), ": ", 3)
+	if len(parts) < 3 {
+		return errors.New(m[1])
+	}
+	return fmt.Errorf("execution error at (%s): %s", parts[1], m[1])
 }
 
-func (e *engine) funcs() template.FuncMap {
+func (e *engine) funcMap() template.FuncMap {
 	f := sprig.TxtFuncMap()
 	// Helm removes these: a chart must not depend on the renderer's environment.
 	delete(f, "env")
@@ -123,7 +130,7 @@ func (e *engine) tpl(text string, top map[string]interface{}) (string, error) {
 	if name == "" {
 		return "", errors.New("tpl needs the top-level object ($) as its second argument")
 	}
-	set, err := template.New(name).Option("missingkey=zero").Funcs(e.funcs()).Parse(text)
+	set, err := template.New(name).Option("missingkey=zero").Funcs(e.funcs).Parse(text)
 	if err != nil {
 		return "", fmt.Errorf("tpl parse error for %q: %v", text, err)
 	}

@@ -99,7 +99,12 @@ file: {{ .Files.Get "files/greeting.txt" | trim | quote }}
 lines: {{ len (.Files.Lines "files/greeting.txt") }}
 lookup: {{ len (lookup "v1" "Secret" "ns" "s") }}
 base: {{ .Template.BasePath }}
-api: {{ .Capabilities.APIVersions.Has "apps/v1" }}`,
+api: {{ .Capabilities.APIVersions.Has "apps/v1" }} {{ .Capabilities.APIVersions.Has "x/v1" }}
+kube: {{ .Capabilities.KubeVersion.Version }}
+config: {{ (.Files.Glob "files/*.txt").AsConfig | nindent 2 }}
+secret: {{ (.Files.Glob "files/*").AsSecrets }}
+none: {{ (.Files.Glob "*.txt").AsConfig }}
+bytes: {{ len (.Files.GetBytes "files/greeting.txt") }}`,
 		"blank.yaml": "{{- if false }}x{{ end }}\n",
 	})
 	if err != nil {
@@ -120,7 +125,15 @@ file: "hello\nworld"
 lines: 2
 lookup: 0
 base: c/templates
-api: true`
+api: true false
+kube: v1.20.0
+config: 
+  greeting.txt: |
+    hello
+    world
+secret: greeting.txt: aGVsbG8Kd29ybGQK
+none: {}
+bytes: 12`
 	if len(out) != 1 || out[0].name != "c/templates/a.yaml" || out[0].text != want {
 		t.Errorf("rendered %#v\nwant one c/templates/a.yaml:\n%s", out, want)
 	}

@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-avro python3-yaml python3-mockupdb curl procps prometheus
   wrk nginx-light openssl
+  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev
+  golang-gopkg-yaml.v2-dev
 )
 
 missing=()

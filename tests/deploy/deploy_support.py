@@ -1,7 +1,9 @@
 """Helpers shared by the deploy/ tests: paths, values.yaml, the Dockerfile's
-instructions, the chart's probes, and real servers started for a test."""
+instructions, the chart's probes, the chart rendered by helm-render, and real
+servers started for a test."""
 
 import json
+import os
 import re
 import shlex
 import socket
@@ -88,6 +90,78 @@ def probe_paths():
   """Probe kind (livenessProbe, ...) -> httpGet path in the Deployment."""
   text = (CHART / "templates" / "deployment.yaml").read_text()
   return dict(re.findall(r"(\w+Probe):\s*\n\s*httpGet:\s*\n\s*path:\s*(\S+)", text))
+
+
+class strict_loader(yaml.SafeLoader):
+  """A YAML loader that refuses a key given twice in one mapping, as the
+  Kubernetes API does; PyYAML would silently keep the last."""
+
+  def construct_mapping(self, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+      key = self.construct_object(key_node, deep=True)
+      if key in seen:
+        raise yaml.constructor.ConstructorError(
+          None, None, f"duplicate key {key!r}", key_node.start_mark)
+      seen.add(key)
+    return super().construct_mapping(node, deep)
+
+
+class rendering:
+  """What helm-render made of the chart: the objects (each parsed strictly)
+  or, when a template refused the values, helm's error message."""
+
+  def __init__(self, run):
+    self.returncode = run.returncode
+    self.error = run.stderr.strip()
+    self.objects = []
+    if run.returncode == 0:
+      self.objects = [o for o in yaml.load_all(run.stdout, Loader=strict_loader) if o]
+
+  def of_kind(self, kind):
+    return [o for o in self.objects if o["kind"] == kind]
+
+  def one(self, kind):
+    """The only object of a kind; fails the caller when there are more or none."""
+    found = self.of_kind(kind)
+    if len(found) != 1:
+      raise AssertionError(f"{len(found)} objects of kind {kind}, expected one")
+    return found[0]
+
+  def pod(self):
+    return self.one("Deployment")["spec"]["template"]["spec"]
+
+  def container(self):
+    containers = self.pod()["containers"]
+    if [c["name"] for c in containers] != ["ecr"]:
+      raise AssertionError(f"containers {[c['name'] for c in containers]}, expected [ecr]")
+    return containers[0]
+
+  def env(self):
+    """Container variables: name -> value, or the EnvVarSource dict for valueFrom."""
+    return {v["name"]: v["value"] if "value" in v else v["valueFrom"]
+            for v in self.container().get("env", [])}
+
+
+def render(*sets, values=(), release="kaa-ecr"):
+  """Renders the chart like `helm template RELEASE deploy/helm/ecr -f VALUES...
+  --set SET...`; each of `values` is a file's Path or a dict (None for null)
+  written to one. ECR_HELM_RENDER names the renderer (set by ctest)."""
+  binary = os.environ.get("ECR_HELM_RENDER")
+  if not binary:
+    raise RuntimeError("ECR_HELM_RENDER is not set (ctest sets it)")
+  with tempfile.TemporaryDirectory() as tmp:
+    args = [binary, "--release", release]
+    for i, v in enumerate(values):
+      if isinstance(v, dict):
+        path = Path(tmp) / f"values-{i}.yaml"
+        path.write_text(yaml.safe_dump(v))
+        v = path
+      args += ["-f", str(v)]
+    for s in sets:
+      args += ["--set", s]
+    run = subprocess.run(args + [str(CHART)], capture_output=True, text=True, timeout=60)
+  return rendering(run)
 
 
 def free_port():

@@ -1,7 +1,8 @@
-"""Static checks of the chart's templates, since no `helm` exists on Debian 12
-to render them: actions are balanced, every `.Values` path, named template
-and chart file they use exists, every value is used, and Chart.yaml declares
-the MongoDB dependency behind its switch."""
+"""Static checks of the chart's text, which rendering alone would not catch:
+actions are balanced, every `.Values` path, named template and chart file the
+templates use exists (also in branches no value set takes), every value is
+used, and Chart.yaml declares Kaa's MongoDB dependency behind its switch.
+test_chart.py renders the chart and checks the objects."""
 
 import re
 import sys
@@ -9,7 +10,7 @@ import unittest
 
 import yaml
 
-from deploy_support import CHART, flatten, load_values
+from deploy_support import CHART, REPO, flatten, load_values
 
 TEMPLATES = sorted((CHART / "templates").glob("*.*"))
 ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
@@ -112,6 +113,17 @@ class templates_test(unittest.TestCase):
     files = re.findall(r'\.Files\.Get\s+"([^"]+)"', text)
     self.assertTrue(files, "the wait script is expected to come from files/")
     self.assertEqual([f for f in files if not (CHART / f).is_file()], [])
+
+  def test_mongodb_dependency_from_kaas_repository(self):
+    # Kaa's chart requirements: mongodb 10.1.1 from the `@bitnami-pre-2022`
+    # repository. Bitnami's main index no longer lists 10.1.1, and helm will
+    # not render a chart whose dependency it could not fetch.
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    [mongodb] = [d for d in chart["dependencies"] if d["name"] == "mongodb"]
+    self.assertEqual((mongodb["repository"], mongodb["version"]), ("@bitnami-pre-2022", "10.1.1"))
+    operations = (REPO / "docs" / "operations.md").read_text()
+    self.assertIn("helm repo add bitnami-pre-2022 ", operations)
+    self.assertIn("helm dependency build deploy/helm/ecr", operations)
 
   def test_mongodb_dependency_behind_its_switch(self):
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())

@@ -24,16 +24,17 @@ namespace ecr {
 /// one durable commit per batch; each is answered only after that commit.
 using store_writer_actor = caf::typed_actor<
   // Upserts a configuration: key, minified content, If-Match, the configId to
-  // use if the content changes, and the time of the write.
+  // use if the content changes, the time of the write and who made it.
   caf::replies_to<atom::put, config_key, std::string, precondition, std::string,
-                  int64_t>::with<put_result>,
-  // Deletes a configuration under an If-Match; answers the removed record
-  // and the default now in force instead.
-  caf::replies_to<atom::erase, config_key, precondition>::with<erase_result>,
+                  int64_t, change_source>::with<put_result>,
+  // Deletes a configuration under an If-Match at a time; answers the
+  // removed record and the default now in force instead.
+  caf::replies_to<atom::erase, config_key, precondition, int64_t,
+                  change_source>::with<erase_result>,
   // Upserts one content at many keys (batch), each with a fresh configId if
   // it changes, at one time.
-  caf::replies_to<atom::put, std::vector<config_key>, std::string,
-                  int64_t>::with<std::vector<put_result>>,
+  caf::replies_to<atom::put, std::vector<config_key>, std::string, int64_t,
+                  change_source>::with<std::vector<put_result>>,
   // Records a delivery confirmation (implicit or explicit) at a time.
   caf::replies_to<atom::confirm, status_record, bool, int64_t>::with<
     status_record>,
@@ -78,6 +79,11 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>,
   // One page of an endpoint's delivery statuses.
   caf::replies_to<atom::list, status_query>::with<status_page>,
+  // One page (number, size) of a key's versions, newest first (B1).
+  caf::replies_to<atom::history, config_key, int64_t, int64_t>::with<
+    version_page>,
+  // The version of a key with that configId.
+  caf::replies_to<atom::get, config_key, std::string>::with<config_version>,
   // The system configuration with that configId at that level.
   caf::replies_to<atom::get, system_config_record>::with<system_config_record>,
   // The system configuration of that name at that level.
@@ -94,15 +100,21 @@ using store_reader_actor = caf::typed_actor<
 /// configurations. Assigns configIds and keeps the read cache coherent.
 using config_manager_actor = caf::typed_actor<
   // Upserts a configuration (minified content) under an If-Match.
-  caf::replies_to<atom::put, config_key, std::string, precondition>::with<
-    put_result>,
-  // Upserts one content at many keys (E5); answers how many changed.
-  caf::replies_to<atom::put, std::vector<config_key>, std::string>::with<
-    uint64_t>,
+  caf::replies_to<atom::put, config_key, std::string, precondition,
+                  change_source>::with<put_result>,
+  // Upserts one content at many keys (E5, E6); answers how many changed.
+  caf::replies_to<atom::put, std::vector<config_key>, std::string,
+                  change_source>::with<uint64_t>,
   // Reads one configuration.
   caf::replies_to<atom::get, config_key>::with<config_record>,
   // Deletes one configuration under an If-Match.
-  caf::replies_to<atom::erase, config_key, precondition>::with<config_record>,
+  caf::replies_to<atom::erase, config_key, precondition,
+                  change_source>::with<config_record>,
+  // One page (number, size) of a key's versions, newest first (B1).
+  caf::replies_to<atom::history, config_key, int64_t, int64_t>::with<
+    version_page>,
+  // The version of a key with that configId.
+  caf::replies_to<atom::get, config_key, std::string>::with<config_version>,
   // Lists all names of (tenant, endpoint or default, app version).
   caf::replies_to<atom::list, config_key>::with<std::vector<config_record>>,
   // The effective configuration of an endpoint: its own, else the app

@@ -82,11 +82,12 @@ config_manager(manager_pointer self, config_manager_config cfg) {
   auto& st = self->state;
   return {
     [self, &st](atom::put, const config_key& key, const std::string& content,
-                const precondition& pre) -> caf::result<put_result> {
+                const precondition& pre,
+                const change_source& source) -> caf::result<put_result> {
       auto promise = self->make_response_promise<put_result>();
       self
         ->request(st.cfg.writer, caf::infinite, atom::put_v, key, content, pre,
-                  make_uuid_v4(), now_ms())
+                  make_uuid_v4(), now_ms(), source)
         .then(
           [self, &st, promise](put_result& result) mutable {
             if (result.changed) {
@@ -100,11 +101,12 @@ config_manager(manager_pointer self, config_manager_config cfg) {
       return promise;
     },
     [self, &st](atom::put, const std::vector<config_key>& keys,
-                const std::string& content) -> caf::result<uint64_t> {
+                const std::string& content,
+                const change_source& source) -> caf::result<uint64_t> {
       auto promise = self->make_response_promise<uint64_t>();
       self
         ->request(st.cfg.writer, caf::infinite, atom::put_v, keys, content,
-                  now_ms())
+                  now_ms(), source)
         .then(
           [self, &st, promise](std::vector<put_result>& results) mutable {
             uint64_t changed = 0;
@@ -124,10 +126,12 @@ config_manager(manager_pointer self, config_manager_config cfg) {
       return read(self, atom::get_v, st.cfg.cache->find(key), key,
                   "configuration not found");
     },
-    [self, &st](atom::erase, const config_key& key,
-                const precondition& pre) -> caf::result<config_record> {
+    [self, &st](atom::erase, const config_key& key, const precondition& pre,
+                const change_source& source) -> caf::result<config_record> {
       auto promise = self->make_response_promise<config_record>();
-      self->request(st.cfg.writer, caf::infinite, atom::erase_v, key, pre)
+      self
+        ->request(st.cfg.writer, caf::infinite, atom::erase_v, key, pre,
+                  now_ms(), source)
         .then(
           [self, &st, promise](erase_result& result) mutable {
             st.cfg.cache->erase(result.removed.key);
@@ -169,6 +173,14 @@ config_manager(manager_pointer self, config_manager_config cfg) {
     },
     [self, &st](atom::list, const status_query& query) {
       return self->delegate(st.reader(), atom::list_v, query);
+    },
+    [self, &st](atom::history, const config_key& key, int64_t page,
+                int64_t size) {
+      return self->delegate(st.reader(), atom::history_v, key, page, size);
+    },
+    [self, &st](atom::get, const config_key& key,
+                const std::string& config_id) {
+      return self->delegate(st.reader(), atom::get_v, key, config_id);
     },
   };
 }

@@ -136,21 +136,26 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
   return {
     [self](atom::put, const config_key& key, const std::string& content,
            const precondition& pre, const std::string& new_config_id,
-           int64_t now_ms) -> caf::result<put_result> {
+           int64_t now_ms,
+           const change_source& source) -> caf::result<put_result> {
       return enqueue<put_result>(self, [=](store& db) {
         return with_followers(db,
                               db.put_config(key, content, pre, new_config_id,
-                                            now_ms));
+                                            now_ms, source));
       });
     },
-    [self](atom::erase, const config_key& key,
-           const precondition& pre) -> caf::result<erase_result> {
+    [self](atom::erase, const config_key& key, const precondition& pre,
+           int64_t now_ms,
+           const change_source& source) -> caf::result<erase_result> {
       return enqueue<erase_result>(
         self, [=](store& db) -> caf::expected<erase_result> {
-          auto removed = db.delete_config(key, pre);
+          auto removed = db.delete_config(key, pre, now_ms, source);
           if (!removed)
             return removed.error();
-          erase_result result{std::move(*removed), false, {}};
+          auto revision = db.revision_of(key);
+          if (!revision)
+            return revision.error();
+          erase_result result{std::move(*removed), false, {}, *revision};
           if (key.is_default())
             return result;
           auto fallback = db.get_config(key.default_key());
@@ -164,15 +169,16 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
         });
     },
     [self](atom::put, const std::vector<config_key>& keys,
-           const std::string& content,
-           int64_t now_ms) -> caf::result<std::vector<put_result>> {
+           const std::string& content, int64_t now_ms,
+           const change_source& source)
+      -> caf::result<std::vector<put_result>> {
       return enqueue<std::vector<put_result>>(
         self, [=](store& db) -> caf::expected<std::vector<put_result>> {
           std::vector<put_result> results;
           results.reserve(keys.size());
           for (const auto& key : keys) {
             auto result = db.put_config(key, content, precondition{},
-                                        make_uuid_v4(), now_ms);
+                                        make_uuid_v4(), now_ms, source);
             if (!result)
               return result.error();
             results.push_back(std::move(*result));
@@ -315,6 +321,18 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
       auto& st = self->state;
       return timed(*st.cfg.metrics, "list_statuses",
                    [&] { return st.db->list_statuses(query); });
+    },
+    [self](atom::history, const config_key& key, int64_t page,
+           int64_t size) -> caf::result<version_page> {
+      auto& st = self->state;
+      return timed(*st.cfg.metrics, "list_versions",
+                   [&] { return st.db->list_versions(key, page, size); });
+    },
+    [self](atom::get, const config_key& key,
+           const std::string& config_id) -> caf::result<config_version> {
+      auto& st = self->state;
+      return timed(*st.cfg.metrics, "get_version",
+                   [&] { return st.db->get_version(key, config_id); });
     },
     [self](atom::get, const system_config_record& key)
       -> caf::result<system_config_record> {

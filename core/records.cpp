@@ -1,6 +1,7 @@
 #include "core/records.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace ecr {
 
@@ -25,6 +26,31 @@ const char* to_string(delivery_status x) noexcept {
       return "FAILED";
   }
   return "DISPATCHED";
+}
+
+namespace {
+
+constexpr std::pair<change_origin, const char*> origin_names[] = {
+  {change_origin::put, "PUT"},         {change_origin::patch, "PATCH"},
+  {change_origin::batch, "BATCH"},     {change_origin::filter, "FILTER"},
+  {change_origin::rollback, "ROLLBACK"}, {change_origin::remove, "DELETE"},
+  {change_origin::import, "IMPORT"},
+};
+
+} // namespace
+
+const char* to_string(change_origin x) noexcept {
+  for (const auto& [origin, name] : origin_names)
+    if (origin == x)
+      return name;
+  return "PUT";
+}
+
+std::optional<change_origin> parse_change_origin(std::string_view text) {
+  for (const auto& [origin, name] : origin_names)
+    if (text == name)
+      return origin;
+  return std::nullopt;
 }
 
 } // namespace ecr

@@ -6,7 +6,9 @@
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ecr {
@@ -72,6 +74,88 @@ typename Inspector::result_type inspect(Inspector& f, precondition& x) {
   return f(caf::meta::type_name("precondition"), x.required, x.config_ids);
 }
 
+/// What made a configuration change (B1 `origin`).
+enum class change_origin : uint8_t {
+  put,
+  patch,
+  batch,
+  filter,
+  rollback,
+  remove,
+  import,
+};
+
+/// `PUT`, `PATCH`, `BATCH`, `FILTER`, `ROLLBACK`, `DELETE` or `IMPORT`.
+const char* to_string(change_origin x) noexcept;
+
+/// The origin `to_string` names; nullopt for anything else.
+std::optional<change_origin> parse_change_origin(std::string_view text);
+
+/// Who changed a configuration and how, recorded with its version.
+struct change_source {
+  change_origin origin = change_origin::put;
+  /// The caller's user name, subject or iamcore principal; empty while
+  /// security is off. Never a credential.
+  std::string actor;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change_source& x) {
+  return f(caf::meta::type_name("change_source"), x.origin, x.actor);
+}
+
+/// One version of a configuration key (B1): what was current from
+/// `updated_ms` until `superseded_ms`. A tombstone (`deleted`) records a
+/// delete and has no configId or content.
+struct config_version {
+  config_key key;
+  /// 1, 2, 3, ... per key, never reused.
+  int64_t revision = 0;
+  std::string config_id;
+  std::string content;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  /// 0 while the version is current.
+  int64_t superseded_ms = 0;
+  bool deleted = false;
+  change_origin origin = change_origin::put;
+  std::string actor;
+
+  friend bool operator==(const config_version&, const config_version&)
+    = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, config_version& x) {
+  return f(caf::meta::type_name("config_version"), x.key, x.revision,
+           x.config_id, x.content, x.created_ms, x.updated_ms, x.superseded_ms,
+           x.deleted, x.origin, x.actor);
+}
+
+/// One page of a key's versions, newest first, and how many are kept.
+struct version_page {
+  std::vector<config_version> items;
+  int64_t total = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, version_page& x) {
+  return f(caf::meta::type_name("version_page"), x.items, x.total);
+}
+
+/// How long and how many versions each key keeps (B1 retention).
+struct history_policy {
+  /// Versions kept per key, newest first; 0 keeps none.
+  int64_t max_versions = 100;
+  /// A version goes this long after it was superseded; 0 keeps it forever.
+  /// The current version always stays.
+  int64_t max_age_ms = 0;
+
+  bool enabled() const noexcept {
+    return max_versions > 0;
+  }
+};
+
 /// The outcome of an upsert.
 struct put_result {
   config_record record;
@@ -79,6 +163,8 @@ struct put_result {
   bool changed = false;
   /// True when no record existed before.
   bool created = false;
+  /// The key's revision after the write (B1).
+  int64_t revision = 0;
   /// For a changed default: the endpoints it is now in force for, read in
   /// the same transaction as the write (A14), so announcements follow the
   /// commit order. Filled by the store writer, not the store.
@@ -88,7 +174,7 @@ struct put_result {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, put_result& x) {
   return f(caf::meta::type_name("put_result"), x.record, x.changed, x.created,
-           x.followers);
+           x.revision, x.followers);
 }
 
 /// The outcome of a delete: what was removed and, for an endpoint's own
@@ -98,12 +184,14 @@ struct erase_result {
   config_record removed;
   bool has_fallback = false;
   config_record fallback;
+  /// The revision of the delete's tombstone (B1).
+  int64_t revision = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, erase_result& x) {
   return f(caf::meta::type_name("erase_result"), x.removed, x.has_fallback,
-           x.fallback);
+           x.fallback, x.revision);
 }
 
 /// Delivery state of one configuration for one endpoint (decision A9).

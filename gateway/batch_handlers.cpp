@@ -26,8 +26,8 @@ access_request access_of_keys(access_request access,
 /// Writes `content` at every key (E5, E6) and answers `{"updated": n}`.
 void put_all(gateway_actor::pointer self, const config_manager_actor& manager,
              const std::vector<config_key>& keys, const std::string& content,
-             const http_reply& reply) {
-  self->request(manager, caf::infinite, atom::put_v, keys, content)
+             const change_source& source, const http_reply& reply) {
+  self->request(manager, caf::infinite, atom::put_v, keys, content, source)
     .then([reply](uint64_t changed) { reply(updated_response(changed)); },
           [reply](caf::error& err) { reply(error_response(err)); });
 }
@@ -37,8 +37,8 @@ void put_all(gateway_actor::pointer self, const config_manager_actor& manager,
 /// E5 (A16): everything is validated before anything is written; answers
 /// `{"updated": n}` with the number of configurations that changed.
 void rest_handler::handle_batch(const http_request& req, std::string_view query,
-                                const std::string& tenant,
-                                http_reply reply) const {
+                                const caller& who, http_reply reply) const {
+  const auto& tenant = who.tenant;
   auto name = config_name_of(query);
   if (!name)
     return reply(error_response(name.error()));
@@ -62,24 +62,31 @@ void rest_handler::handle_batch(const http_request& req, std::string_view query,
   if (auto err = check_schemas(*cfg_.applications->current(), keys,
                                batch->payload))
     return reply(error_response(err));
-  if (cfg_.guards.empty())
-    return ask<uint64_t>(cfg_.config_manager, std::move(reply),
-                         updated_response, atom::put_v, std::move(keys),
-                         std::move(batch->payload));
+  // Named before the keys move into the write.
   auto permissions = endpoint_updates(keys);
-  check_access(access_of(req, std::move(permissions)), std::move(reply),
-               [manager = cfg_.config_manager, keys = std::move(keys),
-                content = std::move(batch->payload)](
+  auto write = [manager = cfg_.config_manager, keys = std::move(keys),
+                content = std::move(batch->payload),
+                source = change_source{change_origin::batch, who.actor}](
                  gateway_actor::pointer self, const http_reply& r,
-                 const access_grant&) { put_all(self, manager, keys, content, r); });
+                 const access_grant&) {
+    put_all(self, manager, keys, content, source, r);
+  };
+  if (cfg_.guards.empty())
+    return run(std::move(reply),
+               [write = std::move(write)](gateway_actor::pointer self,
+                                          const http_reply& r) {
+                 write(self, r, {});
+               });
+  check_access(access_of(req, std::move(permissions)), std::move(reply),
+               std::move(write));
 }
 
 /// E6 (A15): EPR names the endpoints of the filter, then as batch.
 void rest_handler::handle_filter(const http_request& req,
                                  const route_match& found,
-                                 std::string_view query,
-                                 const std::string& tenant,
+                                 std::string_view query, const caller& who,
                                  http_reply reply) const {
+  const auto& tenant = who.tenant;
   auto filter_id = path_identifier(found.params[0], "filterId");
   if (!filter_id)
     return reply(error_response(filter_id.error()));
@@ -97,6 +104,7 @@ void rest_handler::handle_filter(const http_request& req,
       [resolver = cfg_.filters, manager = cfg_.config_manager,
        guard = next_guard(), access = access_of(req),
        applications = cfg_.applications, tenant,
+       source = change_source{change_origin::filter, who.actor},
        boundary = cfg_.tenant_scoped
                     ? std::optional{boundary_of(tenant)} : std::nullopt,
        filter = std::move(*filter_id),
@@ -122,10 +130,10 @@ void rest_handler::handle_filter(const http_request& req,
               if (boundary)
                 if (auto err = boundary->keys(keys))
                   return r(error_response(err));
-              auto write = [manager, keys, content](gateway_actor::pointer self,
-                                                    const http_reply& r,
-                                                    const access_grant&) {
-                put_all(self, manager, keys, content, r);
+              auto write = [manager, keys, content,
+                            source](gateway_actor::pointer self,
+                                    const http_reply& r, const access_grant&) {
+                put_all(self, manager, keys, content, source, r);
               };
               if (!guard)
                 return write(self, r, {});

@@ -11,35 +11,43 @@
 
 namespace ecr {
 
-caf::expected<config_key>
-rest_handler::key_of(const route_match& found, std::string_view query,
-                     const std::string& tenant) const {
+caf::expected<config_key> rest_handler::scope_of(const route_match& found,
+                                                 const std::string& tenant) {
   config_key key;
   key.tenant_id = tenant;
-  bool endpoint = found.params.size() == 2;
+  auto endpoint = is_endpoint_route(found.matched->id);
   if (endpoint) {
     auto id = path_identifier(found.params[0], "endpointId");
     if (!id)
       return id.error();
     key.endpoint_id = std::move(*id);
   }
-  auto app_version = path_identifier(found.params.back(), "appVersionName");
+  auto app_version = path_identifier(found.params[endpoint ? 1 : 0],
+                                     "appVersionName");
   if (!app_version)
     return app_version.error();
   key.app_version = std::move(*app_version);
+  return key;
+}
+
+caf::expected<config_key> rest_handler::key_of(const route_match& found,
+                                               std::string_view query,
+                                               const std::string& tenant) {
+  auto key = scope_of(found, tenant);
+  if (!key)
+    return key;
   auto name = config_name_of(query);
   if (!name)
     return name.error();
-  key.name = std::move(*name);
+  key->name = std::move(*name);
   return key;
 }
 
 void rest_handler::handle_config(const http_request& req,
                                  const route_match& found,
-                                 std::string_view query,
-                                 const std::string& tenant,
+                                 std::string_view query, const caller& who,
                                  http_reply reply) const {
-  auto key = key_of(found, query, tenant);
+  auto key = key_of(found, query, who.tenant);
   if (!key)
     return reply(error_response(key.error()));
   if (req.method == "GET") {
@@ -74,7 +82,8 @@ void rest_handler::handle_config(const http_request& req,
         res.status = 204;
         return res;
       },
-      atom::erase_v, std::move(*key), if_match(req));
+      atom::erase_v, std::move(*key), if_match(req),
+      change_source{change_origin::remove, who.actor});
   if (auto err = check_json_content_type(req))
     return reply(error_response(err));
   auto content = minify_json(req.body);
@@ -87,30 +96,22 @@ void rest_handler::handle_config(const http_request& req,
   ask<put_result>(
     cfg_.config_manager, std::move(reply),
     [](put_result& result) { return config_response(result.record); },
-    atom::put_v, std::move(*key), std::move(*content), if_match(req));
+    atom::put_v, std::move(*key), std::move(*content), if_match(req),
+    change_source{change_origin::put, who.actor});
 }
 
 void rest_handler::handle_list(const route_match& found,
                                const std::string& tenant,
                                http_reply reply) const {
-  config_key scope;
-  scope.tenant_id = tenant;
-  if (found.params.size() == 2) {
-    auto id = path_identifier(found.params[0], "endpointId");
-    if (!id)
-      return reply(error_response(id.error()));
-    scope.endpoint_id = std::move(*id);
-  }
-  auto app_version = path_identifier(found.params.back(), "appVersionName");
-  if (!app_version)
-    return reply(error_response(app_version.error()));
-  scope.app_version = std::move(*app_version);
+  auto scope = scope_of(found, tenant);
+  if (!scope)
+    return reply(error_response(scope.error()));
   ask<std::vector<config_record>>(
     cfg_.config_manager, std::move(reply),
     [](std::vector<config_record>& records) {
       return json_response(200, render_config_list(records));
     },
-    atom::list_v, std::move(scope));
+    atom::list_v, std::move(*scope));
 }
 
 } // namespace ecr

@@ -251,6 +251,14 @@ void write_date(json_writer& out, int64_t epoch_ms) {
     write_string(out, iso8601_ms(epoch_ms));
 }
 
+/// `text`, or null when it is empty.
+void write_text_or_null(json_writer& out, const std::string& text) {
+  if (text.empty())
+    out.Null();
+  else
+    write_string(out, text);
+}
+
 void write_status(json_writer& out, const status_record& x) {
   out.StartObject();
   out.Key("configId");
@@ -262,10 +270,7 @@ void write_status(json_writer& out, const status_record& x) {
   out.Key("status");
   out.String(to_string(x.status));
   out.Key("config");
-  if (x.content.empty())
-    out.Null();
-  else
-    write_string(out, x.content);
+  write_text_or_null(out, x.content);
   out.Key("lastDispatchedDate");
   write_date(out, x.last_dispatched_ms);
   out.Key("lastConfirmedDate");
@@ -375,6 +380,50 @@ std::string render_status_page(const status_page& page,
                      [&](json_writer& out) {
                        for (const auto& item : page.items)
                          write_status(out, item);
+                     });
+}
+
+namespace {
+
+void write_version(json_writer& out, const config_version& x) {
+  out.StartObject();
+  out.Key("configId");
+  write_text_or_null(out, x.config_id);
+  out.Key("revision");
+  out.Int64(x.revision);
+  out.Key("name");
+  write_string(out, x.key.name);
+  out.Key("config");
+  write_text_or_null(out, x.content);
+  out.Key("createdDate");
+  write_date(out, x.created_ms);
+  out.Key("updatedDate");
+  write_date(out, x.updated_ms);
+  out.Key("supersededDate");
+  write_date(out, x.superseded_ms);
+  out.Key("deleted");
+  out.Bool(x.deleted);
+  out.Key("origin");
+  out.String(to_string(x.origin));
+  out.Key("actor");
+  write_text_or_null(out, x.actor);
+  out.EndObject();
+}
+
+} // namespace
+
+std::string render_version(const config_version& version) {
+  return json_text([&](json_writer& out) { write_version(out, version); });
+}
+
+std::string render_version_page(const version_page& page, int64_t number,
+                                int64_t size) {
+  // Always sorted, newest first.
+  return render_page(number, size, page.total,
+                     static_cast<int64_t>(page.items.size()), true,
+                     [&](json_writer& out) {
+                       for (const auto& item : page.items)
+                         write_version(out, item);
                      });
 }
 

@@ -59,6 +59,16 @@ std::string render_config(const config_record& record);
 /// A JSON array of EndpointConfiguration objects.
 std::string render_config_list(const std::vector<config_record>& records);
 
+/// A version of a configuration (B1): configId, revision, name, config,
+/// createdDate, updatedDate, supersededDate, deleted, origin, actor; a
+/// tombstone's configId and config, a current version's supersededDate and
+/// an unknown actor are null.
+std::string render_version(const config_version& version);
+
+/// A Spring Data page of versions: page `number` of `size`, newest first.
+std::string render_version_page(const version_page& page, int64_t number,
+                                int64_t size);
+
 /// The error body `{"message": "<message>"}`.
 std::string render_message(std::string_view message);
 

@@ -56,21 +56,22 @@ void rest_handler::handle(http_request&& req, http_reply reply) const {
     if (auto known = cfg_.checker->check_cached(access)) {
       if (!*known)
         return reply(error_response(known->error()));
-      return serve(req, std::move(reply), tenant_of(**known));
+      return serve(req, std::move(reply), caller_of(**known));
     }
     return check_access(std::move(access),
                         std::move(reply),
                         [handler = shared_from_this(), req = std::move(req)](
                           gateway_actor::pointer, const http_reply& r,
                           const access_grant& grant) {
-                          handler->serve(req, r, handler->tenant_of(grant));
+                          handler->serve(req, r, handler->caller_of(grant));
                         });
   }
-  serve(req, std::move(reply), cfg_.tenant_id);
+  serve(req, std::move(reply), caller{cfg_.tenant_id, {}});
 }
 
 void rest_handler::serve(const http_request& req, http_reply reply,
-                         const std::string& tenant) const {
+                         const caller& who) const {
+  const auto& tenant = who.tenant;
   auto [path, query] = split_target(req.target);
   auto found = match_route(req.method, path);
   if (cfg_.tenant_scoped)
@@ -79,16 +80,28 @@ void rest_handler::serve(const http_request& req, http_reply reply,
   switch (found.matched->id) {
     case route_id::endpoint_config:
     case route_id::default_config:
-      return handle_config(req, found, query, tenant, std::move(reply));
+      return handle_config(req, found, query, who, std::move(reply));
     case route_id::endpoint_configs:
     case route_id::default_configs:
       return handle_list(found, tenant, std::move(reply));
     case route_id::statuses:
       return handle_statuses(query, tenant, std::move(reply));
     case route_id::batch:
-      return handle_batch(req, query, tenant, std::move(reply));
+      return handle_batch(req, query, who, std::move(reply));
     case route_id::filter:
-      return handle_filter(req, found, query, tenant, std::move(reply));
+      return handle_filter(req, found, query, who, std::move(reply));
+    case route_id::endpoint_history:
+    case route_id::default_history:
+      return handle_history(found, query, tenant, std::move(reply));
+    case route_id::endpoint_version:
+    case route_id::default_version:
+      return handle_version(found, query, tenant, std::move(reply));
+    case route_id::endpoint_diff:
+    case route_id::default_diff:
+      return handle_diff(found, query, tenant, std::move(reply));
+    case route_id::endpoint_rollback:
+    case route_id::default_rollback:
+      return handle_rollback(req, found, query, who, std::move(reply));
     case route_id::schema:
     case route_id::schema_validation:
       return handle_schema(req, found, std::move(reply));
@@ -118,8 +131,8 @@ access_request rest_handler::access_of(const http_request& req,
   return result;
 }
 
-const std::string& rest_handler::tenant_of(const access_grant& grant) const {
-  return cfg_.tenant_scoped ? grant.tenant_id : cfg_.tenant_id;
+caller rest_handler::caller_of(const access_grant& grant) const {
+  return {cfg_.tenant_scoped ? grant.tenant_id : cfg_.tenant_id, grant.actor};
 }
 
 tenant_boundary rest_handler::boundary_of(const std::string& tenant) const {

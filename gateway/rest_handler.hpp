@@ -24,6 +24,13 @@ namespace ecr {
 
 class tenant_boundary;
 
+/// Who a request is served for: the tenant whose data it touches, and who
+/// its changes are recorded as made by (empty while security is off).
+struct caller {
+  std::string tenant;
+  std::string actor;
+};
+
 /// Runs `then(self, reply, grant)` once `guard` grants `access`; the refusal
 /// is the answer otherwise.
 template <class Then>
@@ -46,22 +53,31 @@ public:
   void handle(http_request&& req, http_reply reply) const;
 
 private:
-  /// Runs a routed, permitted request in the caller's tenant.
+  /// Runs a routed, permitted request for `who`.
   void serve(const http_request& req, http_reply reply,
-             const std::string& tenant) const;
+             const caller& who) const;
 
   // -- one resource family each (see the file comment) ----------------------
 
   void handle_config(const http_request& req, const route_match& found,
-                     std::string_view query, const std::string& tenant,
+                     std::string_view query, const caller& who,
                      http_reply reply) const;
   void handle_list(const route_match& found, const std::string& tenant,
                    http_reply reply) const;
   void handle_batch(const http_request& req, std::string_view query,
-                    const std::string& tenant, http_reply reply) const;
+                    const caller& who, http_reply reply) const;
   void handle_filter(const http_request& req, const route_match& found,
-                     std::string_view query, const std::string& tenant,
+                     std::string_view query, const caller& who,
                      http_reply reply) const;
+  void handle_history(const route_match& found, std::string_view query,
+                      const std::string& tenant, http_reply reply) const;
+  void handle_version(const route_match& found, std::string_view query,
+                      const std::string& tenant, http_reply reply) const;
+  void handle_diff(const route_match& found, std::string_view query,
+                   const std::string& tenant, http_reply reply) const;
+  void handle_rollback(const http_request& req, const route_match& found,
+                       std::string_view query, const caller& who,
+                       http_reply reply) const;
   void handle_statuses(std::string_view query, const std::string& tenant,
                        http_reply reply) const;
   void handle_schema(const http_request& req, const route_match& found,
@@ -80,18 +96,24 @@ private:
 
   // -- helpers ---------------------------------------------------------------
 
-  /// Builds the key addressed by a config route: endpoint routes capture
-  /// (endpointId, appVersionName), default routes (appVersionName).
-  caf::expected<config_key> key_of(const route_match& found,
-                                   std::string_view query,
-                                   const std::string& tenant) const;
+  /// The endpoint (or default) and app version a config route addresses:
+  /// endpoint routes capture (endpointId, appVersionName, ...), default
+  /// routes (appVersionName, ...).
+  static caf::expected<config_key> scope_of(const route_match& found,
+                                            const std::string& tenant);
+
+  /// `scope_of` with the `name` of the query: the key a config route
+  /// addresses.
+  static caf::expected<config_key> key_of(const route_match& found,
+                                          std::string_view query,
+                                          const std::string& tenant);
 
   /// What the caller presents: its Authorization header.
   static access_request access_of(const http_request& req,
                                   std::vector<std::string> permissions = {});
 
-  /// The tenant whose data a permitted caller works on.
-  const std::string& tenant_of(const access_grant& grant) const;
+  /// Who a permitted caller is served as.
+  caller caller_of(const access_grant& grant) const;
 
   /// What `tenant` may touch, by the application settings in force.
   tenant_boundary boundary_of(const std::string& tenant) const;

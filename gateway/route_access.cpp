@@ -30,6 +30,10 @@ resource_of(const route_match& found, std::string_view method,
   switch (found.matched->id) {
     case route_id::endpoint_config:
     case route_id::endpoint_configs:
+    case route_id::endpoint_history:
+    case route_id::endpoint_version:
+    case route_id::endpoint_diff:
+    case route_id::endpoint_rollback:
       return named(kind::endpoint, found.params[0], "endpointId", action);
     case route_id::statuses: {
       auto id = query_param(query, "endpointId");
@@ -38,6 +42,10 @@ resource_of(const route_match& found, std::string_view method,
       return protected_resource{kind::endpoint, std::move(*id), action};
     }
     case route_id::default_config:
+    case route_id::default_history:
+    case route_id::default_version:
+    case route_id::default_diff:
+    case route_id::default_rollback:
       return named(kind::app_version_endpoint_configs, found.params[0],
                    "appVersionName", action);
     case route_id::default_configs:
@@ -87,14 +95,20 @@ caf::error check_boundary(const route_match& found,
     auto id = path_identifier(raw, what);
     return id ? (boundary.*check)(*id) : caf::error{};
   };
-  switch (found.matched->id) {
-    case route_id::endpoint_config:
-    case route_id::endpoint_configs:
+  auto id = found.matched->id;
+  if (is_endpoint_route(id))
+    return named(found.params[1], "appVersionName",
+                 &tenant_boundary::app_version);
+  switch (id) {
     case route_id::default_config:
     case route_id::default_configs:
+    case route_id::default_history:
+    case route_id::default_version:
+    case route_id::default_diff:
+    case route_id::default_rollback:
     case route_id::schema:
     case route_id::schema_validation:
-      return named(found.params.back(), "appVersionName",
+      return named(found.params[0], "appVersionName",
                    &tenant_boundary::app_version);
     case route_id::system_configs:
     case route_id::system_config_current:

@@ -4,6 +4,36 @@
 
 namespace ecr {
 
+bool is_endpoint_route(route_id id) noexcept {
+  switch (id) {
+    case route_id::endpoint_config:
+    case route_id::endpoint_configs:
+    case route_id::endpoint_history:
+    case route_id::endpoint_version:
+    case route_id::endpoint_diff:
+    case route_id::endpoint_rollback:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_history_route(route_id id) noexcept {
+  switch (id) {
+    case route_id::endpoint_history:
+    case route_id::endpoint_version:
+    case route_id::endpoint_diff:
+    case route_id::endpoint_rollback:
+    case route_id::default_history:
+    case route_id::default_version:
+    case route_id::default_diff:
+    case route_id::default_rollback:
+      return true;
+    default:
+      return false;
+  }
+}
+
 const std::vector<route>& route_table() {
   static const std::vector<route> table{
     {route_id::endpoint_config, true,
@@ -13,10 +43,31 @@ const std::vector<route>& route_table() {
      {"endpoints", "{}", "app-versions", "{}", "configurations"}, {"GET"},
      "/api/v1/endpoints/{endpointId}/app-versions/{appVersionName}/"
      "configurations"},
+    {route_id::endpoint_history, true,
+     {"endpoints", "{}", "app-versions", "{}", "history"}, {"GET"},
+     "/api/v1/endpoints/{endpointId}/app-versions/{appVersionName}/history"},
+    {route_id::endpoint_version, true,
+     {"endpoints", "{}", "app-versions", "{}", "history", "{}"}, {"GET"},
+     "/api/v1/endpoints/{endpointId}/app-versions/{appVersionName}/history/"
+     "{configId}"},
+    {route_id::endpoint_diff, true,
+     {"endpoints", "{}", "app-versions", "{}", "diff"}, {"GET"},
+     "/api/v1/endpoints/{endpointId}/app-versions/{appVersionName}/diff"},
+    {route_id::endpoint_rollback, true,
+     {"endpoints", "{}", "app-versions", "{}", "rollback"}, {"POST"},
+     "/api/v1/endpoints/{endpointId}/app-versions/{appVersionName}/rollback"},
     {route_id::default_config, true, {"app-versions", "{}"},
      {"GET", "PUT", "DELETE"}, "/api/v1/app-versions/{appVersionName}"},
     {route_id::default_configs, true, {"app-versions", "{}", "configurations"},
      {"GET"}, "/api/v1/app-versions/{appVersionName}/configurations"},
+    {route_id::default_history, true, {"app-versions", "{}", "history"},
+     {"GET"}, "/api/v1/app-versions/{appVersionName}/history"},
+    {route_id::default_version, true, {"app-versions", "{}", "history", "{}"},
+     {"GET"}, "/api/v1/app-versions/{appVersionName}/history/{configId}"},
+    {route_id::default_diff, true, {"app-versions", "{}", "diff"}, {"GET"},
+     "/api/v1/app-versions/{appVersionName}/diff"},
+    {route_id::default_rollback, true, {"app-versions", "{}", "rollback"},
+     {"POST"}, "/api/v1/app-versions/{appVersionName}/rollback"},
     {route_id::statuses, true, {"statuses"}, {"GET"}, "/api/v1/statuses"},
     {route_id::batch, true, {"endpoints", "batch"}, {"PUT"},
      "/api/v1/endpoints/batch"},

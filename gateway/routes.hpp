@@ -13,8 +13,16 @@ namespace ecr {
 enum class route_id {
   endpoint_config,
   endpoint_configs,
+  endpoint_history,
+  endpoint_version,
+  endpoint_diff,
+  endpoint_rollback,
   default_config,
   default_configs,
+  default_history,
+  default_version,
+  default_diff,
+  default_rollback,
   statuses,
   batch,
   filter,
@@ -38,6 +46,14 @@ struct route {
   std::vector<std::string_view> methods;
   std::string_view uri;
 };
+
+/// Whether `id` addresses an endpoint's configurations (captures: endpoint
+/// id, app version, ...) rather than an app version's defaults (captures:
+/// app version, ...).
+bool is_endpoint_route(route_id id) noexcept;
+
+/// The revision history routes of either kind (B1).
+bool is_history_route(route_id id) noexcept;
 
 /// Every route, in matching order.
 const std::vector<route>& route_table();

@@ -39,11 +39,15 @@ typename Inspector::result_type inspect(Inspector& f, access_request& x) {
 struct access_grant {
   std::string subject;
   std::string tenant_id;
+  /// Who changes are recorded as made by (B1 `actor`): the token's
+  /// `preferred_username`, else its subject, or the iamcore principal IRN.
+  std::string actor;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, access_grant& x) {
-  return f(caf::meta::type_name("access_grant"), x.subject, x.tenant_id);
+  return f(caf::meta::type_name("access_grant"), x.subject, x.tenant_id,
+           x.actor);
 }
 
 /// Decides whether a REST caller is who it claims and may do what the route

@@ -65,9 +65,10 @@ iamcore_checker::check(const access_request& request) {
       return make_error(ec::forbidden,
                         "not permitted: " + action + " on " + resource);
   }
-  return access_grant{to_string(*caller), caller->tenant.empty()
-                                            ? cfg_.tenant_id
-                                            : caller->tenant};
+  auto principal = to_string(*caller);
+  return access_grant{principal,
+                      caller->tenant.empty() ? cfg_.tenant_id : caller->tenant,
+                      principal};
 }
 
 void iamcore_checker::forget_tenant(const std::string& tenant_id) {

@@ -22,10 +22,15 @@ auto boolean(Setter set) {
   };
 }
 
+/// A number read by `parse` (integer, size or duration), from `min` to
+/// `max`.
 template <class Setter>
-auto integer(int64_t min, int64_t max, Setter set) {
+auto bounded(caf::expected<int64_t> (*parse)(const std::string&,
+                                             const std::string&, int64_t,
+                                             int64_t),
+             int64_t min, int64_t max, Setter set) {
   return [=](settings& s, const std::string& key, const std::string& value) {
-    auto parsed = parse_integer(key, value, min, max);
+    auto parsed = parse(key, value, min, max);
     if (!parsed)
       return parsed.error();
     set(s, *parsed);
@@ -34,14 +39,18 @@ auto integer(int64_t min, int64_t max, Setter set) {
 }
 
 template <class Setter>
+auto integer(int64_t min, int64_t max, Setter set) {
+  return bounded(parse_integer, min, max, set);
+}
+
+template <class Setter>
 auto size(int64_t min, int64_t max, Setter set) {
-  return [=](settings& s, const std::string& key, const std::string& value) {
-    auto parsed = parse_size(key, value, min, max);
-    if (!parsed)
-      return parsed.error();
-    set(s, *parsed);
-    return caf::error{};
-  };
+  return bounded(parse_size, min, max, set);
+}
+
+template <class Setter>
+auto duration(int64_t min, int64_t max, Setter set) {
+  return bounded(parse_duration, min, max, set);
 }
 
 template <class Setter>
@@ -372,6 +381,14 @@ const std::vector<key_spec>& key_table() {
      text(metrics_path_pattern(),
           "must be an absolute path outside /api, /ecr and /health",
           [](settings& s, const std::string& v) { s.metrics.path = v; })},
+    {"history.max-versions", {},
+     integer(0, 100000, [](settings& s, int64_t v) {
+       s.history.max_versions = v;
+     })},
+    {"history.max-age", {},
+     duration(0, 100LL * 365 * 86400, [](settings& s, int64_t v) {
+       s.history.max_age_ms = v * 1000;
+     })},
     {"cache.max-size", {},
      size(0, 64LL * 1024 * 1024 * 1024, [](settings& s, int64_t v) {
        s.cache.max_bytes = static_cast<size_t>(v);

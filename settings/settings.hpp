@@ -1,6 +1,7 @@
 #pragma once
 
 #include "applications/app_catalog.hpp"
+#include "core/records.hpp"
 
 #include <caf/expected.hpp>
 
@@ -168,6 +169,9 @@ struct settings {
     /// alert rules match against `.*-ecr`; empty means the instance name.
     std::string service_label;
   } metrics;
+
+  /// Revision history of configurations (B1).
+  history_policy history;
 
   struct cache_settings {
     size_t max_bytes = 16 * 1024 * 1024;

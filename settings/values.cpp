@@ -57,6 +57,33 @@ caf::expected<int64_t> parse_size(const std::string& key,
   return value;
 }
 
+caf::expected<int64_t> parse_duration(const std::string& key,
+                                      const std::string& text, int64_t min,
+                                      int64_t max) {
+  static const std::regex pattern{R"(^\s*(\d+)\s*([smhd])?\s*$)"};
+  std::smatch m;
+  if (!std::regex_match(text, m, pattern))
+    return bad_value(key, "must be a duration in seconds, e.g. 3600 or 30d",
+                     text);
+  auto number = parse_integer(key, m[1].str(), 0, max);
+  if (!number)
+    return number.error();
+  int64_t factor = 1;
+  if (m[2].matched)
+    switch (m[2].str()[0]) {
+      case 'm': factor = 60; break;
+      case 'h': factor = 3600; break;
+      case 'd': factor = 86400; break;
+      default: break;
+    }
+  if (*number > max / factor || *number * factor < min)
+    return bad_value(key,
+                     "must be from " + std::to_string(min) + " to "
+                       + std::to_string(max) + " seconds",
+                     text);
+  return *number * factor;
+}
+
 bool matches(const std::string& text, const char* pattern) {
   return std::regex_match(text, std::regex{pattern});
 }

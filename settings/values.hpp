@@ -29,6 +29,12 @@ caf::expected<int64_t> parse_size(const std::string& key,
                                   const std::string& text, int64_t min,
                                   int64_t max);
 
+/// Seconds, written plain or with an `s`, `m`, `h` or `d` suffix (`90`,
+/// `45m`, `30d`), from `min` to `max` seconds.
+caf::expected<int64_t> parse_duration(const std::string& key,
+                                      const std::string& text, int64_t min,
+                                      int64_t max);
+
 /// Whether all of `text` matches `pattern`.
 bool matches(const std::string& text, const char* pattern);
 

@@ -1,6 +1,7 @@
 #include "storage/mongo_documents.hpp"
 
 #include "core/error.hpp"
+#include "storage/store.hpp"
 
 #include <optional>
 #include <string_view>
@@ -49,6 +50,20 @@ public:
     if (!find(field, it, BSON_TYPE_DATE_TIME))
       return 0;
     return bson_iter_date_time(&it);
+  }
+
+  int64_t int64(const char* field) {
+    bson_iter_t it;
+    if (!find(field, it, BSON_TYPE_INT64))
+      return 0;
+    return bson_iter_int64(&it);
+  }
+
+  bool boolean(const char* field) {
+    bson_iter_t it;
+    if (!find(field, it, BSON_TYPE_BOOL))
+      return false;
+    return bson_iter_bool(&it);
   }
 
   int32_t int32(const char* field) {
@@ -145,6 +160,10 @@ std::vector<index_spec> indexes_of(std::string_view collection) {
              true},
             {"by_dispatch", {{field::tenant, 1}, {field::endpoint, 1}, {field::dispatched, -1}}},
             {"by_app_version", {{field::tenant, 1}, {field::app_version, 1}}}};
+  if (collection == collection::version_contents)
+    return {{"version_key", {{field::tenant, 1}, {field::config_id, 1}}, true},
+            // Purges of an endpoint.
+            {"by_endpoint", {{field::tenant, 1}, {field::endpoint, 1}}}};
   // system_configs
   return {{"system_config_key",
            {{field::tenant, 1}, {field::level, 1}, {field::level_id, 1}, {field::name, 1}},
@@ -196,6 +215,170 @@ bson_ptr config_document(const config_record& record) {
   put(doc.get(), field::content, record.content);
   put_date(doc.get(), field::created, record.created_ms);
   put_date(doc.get(), field::updated, record.updated_ms);
+  return doc;
+}
+
+bson_ptr live(bson_ptr filter) {
+  bson_t condition;
+  bson_append_document_begin(filter.get(), field::deleted, -1, &condition);
+  BSON_APPEND_BOOL(&condition, "$ne", true);
+  bson_append_document_end(filter.get(), &condition);
+  return filter;
+}
+
+namespace {
+
+void put_versions(bson_t* doc, const std::vector<config_version>& versions) {
+  bson_t list;
+  bson_append_array_begin(doc, field::versions, -1, &list);
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const auto& v = versions[i];
+    auto index = std::to_string(i);
+    bson_t item;
+    bson_append_document_begin(&list, index.c_str(), -1, &item);
+    BSON_APPEND_INT64(&item, field::revision, v.revision);
+    if (!v.deleted)
+      put(&item, field::config_id, v.config_id);
+    put_date(&item, field::created, v.created_ms);
+    put_date(&item, field::updated, v.updated_ms);
+    put_date(&item, field::superseded, v.superseded_ms);
+    BSON_APPEND_BOOL(&item, field::deleted, v.deleted);
+    put(&item, field::origin, to_string(v.origin));
+    put(&item, field::actor, v.actor);
+    bson_append_document_end(&list, &item);
+  }
+  bson_append_array_end(doc, &list);
+}
+
+void put_history(bson_t* doc, const key_history& history) {
+  BSON_APPEND_INT64(doc, field::revision, history.revision);
+  put_versions(doc, history.versions);
+}
+
+caf::expected<config_version> read_version_metadata(const bson_t& doc,
+                                                    const config_key& key) {
+  field_reader in{doc};
+  config_version v;
+  v.key = key;
+  v.revision = in.int64(field::revision);
+  v.deleted = in.boolean(field::deleted);
+  if (!v.deleted)
+    v.config_id = in.text(field::config_id);
+  v.created_ms = in.date(field::created);
+  v.updated_ms = in.date(field::updated);
+  v.superseded_ms = in.date(field::superseded);
+  auto origin = in.text(field::origin);
+  if (auto parsed = parse_change_origin(origin))
+    v.origin = *parsed;
+  else
+    in.fail("unknown origin '" + origin + "'");
+  v.actor = in.text(field::actor);
+  return in.result(std::move(v), "version");
+}
+
+config_key read_key(const bson_t& doc, bool is_default) {
+  config_key key;
+  key.tenant_id = text_field(doc, field::tenant);
+  if (!is_default)
+    key.endpoint_id = text_field(doc, field::endpoint);
+  key.app_version = text_field(doc, field::app_version);
+  key.name = text_field(doc, field::name);
+  return key;
+}
+
+} // namespace
+
+bson_ptr config_document(const config_record& record,
+                         const key_history& history) {
+  auto doc = config_document(record);
+  put_history(doc.get(), history);
+  return doc;
+}
+
+bson_ptr tombstone_document(const config_key& key, const key_history& history) {
+  auto doc = config_filter(key);
+  BSON_APPEND_BOOL(doc.get(), field::deleted, true);
+  put_history(doc.get(), history);
+  return doc;
+}
+
+bool is_tombstone(const bson_t& doc) {
+  bson_iter_t it;
+  return bson_iter_init_find(&it, &doc, field::deleted)
+         && BSON_ITER_HOLDS_BOOL(&it) && bson_iter_bool(&it);
+}
+
+caf::expected<key_history> read_history(const bson_t& doc, bool is_default) {
+  key_history result;
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, &doc, field::revision)) {
+    auto record = read_config(doc, is_default);
+    if (!record)
+      return record.error();
+    result.revision = 1;
+    result.versions.push_back(version_of(*record, 1, {}));
+    return result;
+  }
+  if (!BSON_ITER_HOLDS_INT64(&it))
+    return make_error(ec::storage_failure,
+                      "malformed configuration document: wrong type of "
+                      "revision in " + to_json(doc));
+  result.revision = bson_iter_int64(&it);
+  bson_iter_t list;
+  if (!bson_iter_init_find(&list, &doc, field::versions)
+      || !BSON_ITER_HOLDS_ARRAY(&list))
+    return make_error(ec::storage_failure,
+                      "malformed configuration document: no versions in "
+                        + to_json(doc));
+  bson_iter_t item;
+  bson_iter_recurse(&list, &item);
+  auto key = read_key(doc, is_default);
+  while (bson_iter_next(&item)) {
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    if (!BSON_ITER_HOLDS_DOCUMENT(&item))
+      return make_error(ec::storage_failure,
+                        "malformed configuration document: a version is no "
+                        "document in " + to_json(doc));
+    bson_iter_document(&item, &length, &data);
+    bson_t version;
+    if (!bson_init_static(&version, data, length))
+      return make_error(ec::storage_failure,
+                        "malformed configuration document: " + to_json(doc));
+    auto parsed = read_version_metadata(version, key);
+    if (!parsed)
+      return parsed.error();
+    result.versions.push_back(std::move(*parsed));
+  }
+  return result;
+}
+
+bson_ptr history_guard(const config_key& key, int64_t revision,
+                       bool has_revision, const std::string& config_id) {
+  auto doc = config_filter(key);
+  if (has_revision) {
+    BSON_APPEND_INT64(doc.get(), field::revision, revision);
+  } else {
+    put(doc.get(), field::config_id, config_id);
+    BSON_APPEND_NULL(doc.get(), field::revision);
+  }
+  return doc;
+}
+
+bson_ptr version_content_document(const config_version& version) {
+  auto doc = version_content_filter(version.key.tenant_id, version.config_id);
+  put(doc.get(), field::endpoint, version.key.endpoint_id);
+  put(doc.get(), field::app_version, version.key.app_version);
+  put(doc.get(), field::name, version.key.name);
+  put(doc.get(), field::content, version.content);
+  return doc;
+}
+
+bson_ptr version_content_filter(const std::string& tenant_id,
+                                const std::string& config_id) {
+  auto doc = make_document();
+  put(doc.get(), field::tenant, tenant_id);
+  put(doc.get(), field::config_id, config_id);
   return doc;
 }
 
@@ -347,7 +530,8 @@ bson_ptr create_indexes_command(const char* collection) {
 const std::vector<const char*>& all_collections() {
   static const std::vector<const char*> names{
     collection::endpoint_configs, collection::default_configs,
-    collection::statuses, collection::system_configs};
+    collection::statuses, collection::system_configs,
+    collection::version_contents};
   return names;
 }
 

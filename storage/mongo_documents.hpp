@@ -57,6 +57,9 @@ inline constexpr const char* endpoint_configs = "endpoint_configs";
 inline constexpr const char* default_configs = "default_configs";
 inline constexpr const char* statuses = "config_statuses";
 inline constexpr const char* system_configs = "system_configs";
+/// The content of each kept version (B1) but the current one, which its
+/// configuration document holds.
+inline constexpr const char* version_contents = "config_version_contents";
 } // namespace collection
 
 /// Field names: camelCase, as the REST and Avro shapes spell them.
@@ -77,6 +80,12 @@ inline constexpr const char* reason = "confirmationReason";
 inline constexpr const char* level = "level";
 inline constexpr const char* level_id = "levelId";
 inline constexpr const char* display_name = "displayName";
+inline constexpr const char* revision = "revision";
+inline constexpr const char* versions = "versions";
+inline constexpr const char* deleted = "deleted";
+inline constexpr const char* superseded = "supersededDate";
+inline constexpr const char* origin = "origin";
+inline constexpr const char* actor = "actor";
 } // namespace field
 
 /// The text of `name` in `doc`; empty if absent or not a string.
@@ -102,6 +111,53 @@ bson_ptr config_document(const config_record& record);
 
 /// Reads a document of `collection_of(key)`; `is_default` tells which.
 caf::expected<config_record> read_config(const bson_t& doc, bool is_default);
+
+/// `filter` narrowed to documents of live keys: a deleted key's document
+/// stays as a tombstone holding its history (B1).
+bson_ptr live(bson_ptr filter);
+
+// -- revision history (B1) ----------------------------------------------------------
+//
+// A key's document carries its revision and the metadata of its kept
+// versions, so that a write and its version are one single-document
+// operation (MongoDB 3.6 has no multi-document transactions). Contents of
+// versions other than the current one live in `version_contents`, written
+// before the key's document: a content whose version never made it into the
+// document is never read.
+
+/// What a key's document holds besides its current record.
+struct key_history {
+  /// The key's revision; 0 for a key never written.
+  int64_t revision = 0;
+  /// Kept versions, oldest first, without their contents.
+  std::vector<config_version> versions;
+};
+
+/// The document of a live key: its record and its history.
+bson_ptr config_document(const config_record& record,
+                         const key_history& history);
+
+/// The document of a deleted key: its key and its history.
+bson_ptr tombstone_document(const config_key& key, const key_history& history);
+
+/// Whether `doc` is a deleted key's document.
+bool is_tombstone(const bson_t& doc);
+
+/// The history of a key's document. A document from before history began
+/// has revision 1 and its record as version 1.
+caf::expected<key_history> read_history(const bson_t& doc, bool is_default);
+
+/// The compare-and-swap guard of a write over the document at `revision`
+/// (a document from before history began: its configId and no revision).
+bson_ptr history_guard(const config_key& key, int64_t revision,
+                       bool has_revision, const std::string& config_id);
+
+/// The content of `version`, filed under its tenant and configId (and its
+/// endpoint, for purges).
+bson_ptr version_content_document(const config_version& version);
+
+bson_ptr version_content_filter(const std::string& tenant_id,
+                                const std::string& config_id);
 
 // -- status records -------------------------------------------------------------
 

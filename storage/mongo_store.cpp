@@ -5,6 +5,7 @@
 #include "settings/settings.hpp"
 #include "storage/mongo_client.hpp"
 #include "storage/mongo_documents.hpp"
+#include "storage/mongo_versions.hpp"
 
 #include <mongoc/mongoc.h>
 
@@ -24,8 +25,10 @@ using namespace mongo;
 
 class mongo_store final : public store {
 public:
-  mongo_store(std::shared_ptr<connection> conn, store_role role)
-    : client_(std::move(conn)), writer_(role == store_role::writer) {
+  mongo_store(std::shared_ptr<connection> conn, store_role role,
+              history_policy policy)
+    : client_(std::move(conn)), writer_(role == store_role::writer),
+      policy_(policy) {
     for (auto name : mongo::all_collections())
       collections_.emplace(name, collection_ptr{mongoc_client_get_collection(
                                    client_.get(), client_.database().c_str(),
@@ -75,36 +78,29 @@ public:
                                        const std::string& content,
                                        const precondition& pre,
                                        const std::string& new_config_id,
-                                       int64_t now_ms) override {
+                                       int64_t now_ms,
+                                       const change_source& source) override {
     if (auto err = writable())
       return err;
-    auto& coll = of(mongo::collection_of(key));
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
-      auto current = find_config(key);
-      if (!current)
-        return current.error();
-      auto plan = plan_put(*current ? &**current : nullptr, key, content, pre,
-                           new_config_id, now_ms);
-      if (!plan || !plan->changed)
+      auto state = key_state_of(key);
+      if (!state)
+        return state.error();
+      auto plan = plan_put(state->current ? &*state->current : nullptr, key,
+                           content, pre, new_config_id, now_ms);
+      if (!plan)
         return plan;
-      bson_error_t error;
-      auto doc = mongo::config_document(plan->record);
-      if (plan->created) {
-        if (mongoc_collection_insert_one(&coll, doc.get(), nullptr, nullptr,
-                                         &error))
-          return plan;
-        if (!is_duplicate_key(error))
-          return failure("cannot store a configuration", error);
-        continue; // another writer created it meanwhile
-      }
-      // Replaces only the version read: a concurrent write makes this match
-      // nothing, and the loop decides again on what is there now.
-      auto guard = mongo::config_filter(key, (*current)->config_id);
-      reply_doc reply;
-      if (!mongoc_collection_replace_one(&coll, guard.get(), doc.get(), nullptr,
-                                         &reply.doc, &error))
-        return failure("cannot store a configuration", error);
-      if (reply.count("matchedCount") == 1)
+      plan->revision = state->history.revision;
+      if (!plan->changed)
+        return plan;
+      plan->revision += 1;
+      auto written = record_change(
+        of(mongo::collection_of(key)), of(collection::version_contents), key,
+        *state, &plan->record, version_of(plan->record, plan->revision, source),
+        policy_);
+      if (!written)
+        return written.error();
+      if (*written)
         return plan;
     }
     return too_contended("storing a configuration");
@@ -126,38 +122,62 @@ public:
     if (!scope.is_default())
       BSON_APPEND_UTF8(filter.get(), field::endpoint, scope.endpoint_id.c_str());
     auto opts = find_options({{field::name, 1}});
-    return find_all(of(mongo::collection_of(scope)), *filter, opts.get(),
+    return find_all(of(mongo::collection_of(scope)), *live(std::move(filter)),
+                    opts.get(),
                     [&](const bson_t& doc) {
                       return mongo::read_config(doc, scope.is_default());
                     });
   }
 
-  caf::expected<config_record> delete_config(const config_key& key,
-                                             const precondition& pre) override {
+  caf::expected<config_record>
+  delete_config(const config_key& key, const precondition& pre, int64_t now_ms,
+                const change_source& source) override {
     if (auto err = writable())
       return err;
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
-      auto current = find_config(key);
-      if (!current)
-        return current.error();
-      if (!*current) {
-        if (pre.required)
-          return make_error(ec::precondition_failed,
-                            "If-Match given but no configuration exists");
-        return make_error(ec::not_found, "configuration not found");
-      }
-      if (!pre.admits((*current)->config_id))
-        return make_error(ec::precondition_failed,
-                          "If-Match does not match the current configId");
-      auto guard = mongo::config_filter(key, (*current)->config_id);
-      auto removed = delete_matching(of(mongo::collection_of(key)), *guard,
-                                     false);
-      if (!removed)
-        return removed.error();
-      if (*removed == 1)
-        return std::move(**current);
+      auto state = key_state_of(key);
+      if (!state)
+        return state.error();
+      const auto* current = state->current ? &*state->current : nullptr;
+      if (auto err = check_delete(current, pre))
+        return err;
+      auto written = record_change(
+        of(mongo::collection_of(key)), of(collection::version_contents), key,
+        *state, nullptr,
+        tombstone_of(*current, state->history.revision + 1, now_ms, source),
+        policy_);
+      if (!written)
+        return written.error();
+      if (*written)
+        return std::move(*state->current);
     }
     return too_contended("deleting a configuration");
+  }
+
+  // -- revision history ----------------------------------------------------------
+
+  caf::expected<int64_t> revision_of(const config_key& key) override {
+    auto state = key_state_of(key);
+    if (!state)
+      return state.error();
+    return state->history.revision;
+  }
+
+  caf::expected<version_page> list_versions(const config_key& key,
+                                            int64_t page,
+                                            int64_t size) override {
+    auto state = key_state_of(key);
+    if (!state)
+      return state.error();
+    return versions_page(of(collection::version_contents), *state, page, size);
+  }
+
+  caf::expected<config_version>
+  get_version(const config_key& key, const std::string& config_id) override {
+    auto state = key_state_of(key);
+    if (!state)
+      return state.error();
+    return version_with(of(collection::version_contents), *state, config_id);
   }
 
   caf::expected<std::vector<std::string>>
@@ -168,7 +188,10 @@ public:
                            {field::app_version, app_version}});
     std::set<std::string> known;
     std::set<std::string> own;
-    auto configs = each(of(collection::endpoint_configs), *filter, nullptr,
+    auto configs = each(of(collection::endpoint_configs),
+                        *live(strings({{field::tenant, tenant_id},
+                                       {field::app_version, app_version}})),
+                        nullptr,
                         [&](const bson_t& doc) -> caf::error {
                           auto endpoint = mongo::text_field(doc, field::endpoint);
                           if (mongo::text_field(doc, field::name) == name)
@@ -319,7 +342,9 @@ public:
     auto app_version = [](const bson_t& doc) -> caf::expected<std::string> {
       return mongo::text_field(doc, field::app_version);
     };
-    auto by_config = find_all(of(collection::endpoint_configs), *filter,
+    auto by_config = find_all(of(collection::endpoint_configs),
+                              *live(strings({{field::tenant, tenant_id},
+                                             {field::endpoint, endpoint_id}})),
                               find_options({{field::updated, -1},
                                             {field::app_version, 1}},
                                            1)
@@ -412,16 +437,29 @@ public:
     auto endpoint_level = strings({{field::tenant, tenant_id},
                                    {field::level, system_level::endpoint},
                                    {field::level_id, endpoint_id}});
-    return delete_all({{collection::endpoint_configs, &*of_endpoint},
+    auto live_of_endpoint = live(strings({{field::tenant, tenant_id},
+                                          {field::endpoint, endpoint_id}}));
+    return delete_all({{collection::endpoint_configs, &*live_of_endpoint},
+                       // Tombstones and contents: history, uncounted.
+                       {collection::endpoint_configs, &*of_endpoint, false},
+                       {collection::version_contents, &*of_endpoint, false},
                        {collection::statuses, &*of_endpoint},
                        {collection::system_configs, &*endpoint_level}});
   }
 
   caf::expected<uint64_t> purge_tenant(const std::string& tenant_id) override {
     auto of_tenant = strings({{field::tenant, tenant_id}});
+    auto live_of_tenant = live(strings({{field::tenant, tenant_id}}));
     std::vector<deletion> targets;
-    for (auto name : mongo::all_collections())
-      targets.push_back({name, of_tenant.get()});
+    for (auto name : mongo::all_collections()) {
+      auto configs = name == collection::endpoint_configs
+                     || name == collection::default_configs;
+      // Live records count; tombstones and contents are history.
+      if (configs)
+        targets.push_back({name, live_of_tenant.get()});
+      targets.push_back({name, of_tenant.get(),
+                         !configs && name != collection::version_contents});
+    }
     return delete_all(targets);
   }
 
@@ -429,52 +467,79 @@ public:
 
   caf::error export_records(
     const std::function<caf::error(const stored_record&)>& emit) override {
-    auto all = [&](const char* name, auto read,
-                   std::initializer_list<std::pair<const char*, int>> order) {
+    // Each collection in the order of its unique index: MongoDB 3.6 sorts
+    // without an index only within 32 MiB.
+    using order = std::initializer_list<std::pair<const char*, int>>;
+    auto all = [&](const char* name, order by, auto visit) {
       bson_ptr everything{bson_new()};
-      return each(of(name), *everything, find_options(order).get(),
-                  [&](const bson_t& doc) -> caf::error {
-                    auto record = read(doc);
-                    if (!record)
-                      return record.error();
-                    return emit(stored_record{std::move(*record)});
-                  });
+      return each(of(name), *everything, find_options(by).get(), visit);
     };
-    auto read_default = [](const bson_t& doc) {
-      return mongo::read_config(doc, true);
+    auto as_record = [&](auto read) {
+      return [&, read](const bson_t& doc) -> caf::error {
+        auto record = read(doc);
+        if (!record)
+          return record.error();
+        return emit(stored_record{std::move(*record)});
+      };
     };
-    auto read_endpoint = [](const bson_t& doc) {
-      return mongo::read_config(doc, false);
-    };
-    if (auto err = all(collection::default_configs, read_default,
-                       {{field::tenant, 1}, {field::app_version, 1},
-                        {field::name, 1}}))
-      return err;
-    // Each in the order of its unique index: MongoDB 3.6 sorts without an
-    // index only within 32 MiB.
-    if (auto err = all(collection::endpoint_configs, read_endpoint,
+    const order default_order{{field::tenant, 1}, {field::app_version, 1},
+                              {field::name, 1}};
+    const order endpoint_order{{field::tenant, 1},
+                               {field::endpoint, 1},
+                               {field::app_version, 1},
+                               {field::name, 1}};
+    for (auto is_default : {true, false}) {
+      auto name = is_default ? collection::default_configs
+                             : collection::endpoint_configs;
+      auto by = is_default ? default_order : endpoint_order;
+      // Live configurations, then every key's versions (tombstones too).
+      if (auto err = all(name, by, [&](const bson_t& doc) -> caf::error {
+            if (is_tombstone(doc))
+              return {};
+            return as_record([&](const bson_t& x) {
+              return mongo::read_config(x, is_default);
+            })(doc);
+          }))
+        return err;
+      if (auto err = all(name, by, [&](const bson_t& doc) -> caf::error {
+            return emit_versions(doc, is_default, emit);
+          }))
+        return err;
+    }
+    if (auto err = all(collection::statuses,
                        {{field::tenant, 1},
                         {field::endpoint, 1},
                         {field::app_version, 1},
-                        {field::name, 1}}))
+                        {field::config_id, 1}},
+                       as_record(mongo::read_status)))
       return err;
-    if (auto err = all(collection::statuses, mongo::read_status,
-                       {{field::tenant, 1},
-                        {field::endpoint, 1},
-                        {field::app_version, 1},
-                        {field::config_id, 1}}))
-      return err;
-    return all(collection::system_configs, mongo::read_system_config,
+    return all(collection::system_configs,
                {{field::tenant, 1},
                 {field::level, 1},
                 {field::level_id, 1},
-                {field::name, 1}});
+                {field::name, 1}},
+               as_record(mongo::read_system_config));
   }
 
   caf::error import_record(const stored_record& record) override {
     if (auto err = writable())
       return err;
     return std::visit([this](const auto& x) { return replace(x); }, record);
+  }
+
+  caf::error import_config_as_version(const config_record& record) override {
+    if (auto err = writable())
+      return err;
+    return with_key(record.key, [&](const key_state& state) -> caf::expected<bool> {
+      if (state.current == record)
+        return true;
+      return record_change(of(mongo::collection_of(record.key)),
+                           of(collection::version_contents), record.key, state,
+                           &record,
+                           version_of(record, state.history.revision + 1,
+                                      {change_origin::import, {}}),
+                           policy_);
+    });
   }
 
   caf::error ping() override {
@@ -517,12 +582,33 @@ private:
   }
 
   caf::expected<config_record> get_one_config(const config_key& key) {
-    auto filter = mongo::config_filter(key);
+    auto filter = live(mongo::config_filter(key));
     return find_one(of(mongo::collection_of(key)), *filter,
                     [&](const bson_t& doc) {
                       return mongo::read_config(doc, key.is_default());
                     },
                     "configuration");
+  }
+
+  /// Emits the versions kept in one key's document, with their contents.
+  caf::error
+  emit_versions(const bson_t& doc, bool is_default,
+                const std::function<caf::error(const stored_record&)>& emit) {
+    auto state = state_of_document(doc, is_default);
+    if (!state)
+      return state.error();
+    auto versions = state->history.versions;
+    if (auto err = fill_contents(of(collection::version_contents), *state,
+                                 versions))
+      return err;
+    for (auto& version : versions)
+      if (auto err = emit(stored_record{std::move(version)}))
+        return err;
+    return {};
+  }
+
+  caf::expected<key_state> key_state_of(const config_key& key) {
+    return read_key_state(of(mongo::collection_of(key)), key);
   }
 
   caf::expected<status_record> get_status(const status_record& key) {
@@ -641,6 +727,8 @@ private:
   struct deletion {
     const char* collection;
     const bson_t* filter;
+    /// Whether what goes counts as records removed.
+    bool counted = true;
   };
 
   caf::expected<uint64_t> delete_all(const std::vector<deletion>& targets) {
@@ -651,14 +739,62 @@ private:
       auto n = delete_matching(of(target.collection), *target.filter, true);
       if (!n)
         return n.error();
-      removed += static_cast<uint64_t>(*n);
+      if (target.counted)
+        removed += static_cast<uint64_t>(*n);
     }
     return removed;
   }
 
+  /// An imported configuration keeps the history its key has.
   caf::error replace(const config_record& x) {
-    return replace_at(of(mongo::collection_of(x.key)), *mongo::config_filter(x.key),
-                      *mongo::config_document(x));
+    return with_key(x.key, [&](const key_state& state) {
+      return replace_key(of(mongo::collection_of(x.key)), x.key, state, &x,
+                         state.history);
+    });
+  }
+
+  /// An imported version joins its key's history (replacing the one of its
+  /// revision); its content is filed apart in case it is superseded later.
+  caf::error replace(const config_version& x) {
+    if (!x.deleted)
+      if (auto err = store_content(of(collection::version_contents), x))
+        return err;
+    return with_key(x.key, [&](const key_state& state) {
+      auto history = state.history;
+      std::erase_if(history.versions, [&](const config_version& kept) {
+        return kept.revision == x.revision;
+      });
+      auto stored = x;
+      stored.content.clear();
+      history.versions.insert(
+        std::upper_bound(history.versions.begin(), history.versions.end(),
+                         stored,
+                         [](const config_version& a, const config_version& b) {
+                           return a.revision < b.revision;
+                         }),
+        std::move(stored));
+      history.revision = std::max(history.revision, x.revision);
+      const auto* current = state.current ? &*state.current : nullptr;
+      return replace_key(of(mongo::collection_of(x.key)), x.key, state,
+                         current, history);
+    });
+  }
+
+  /// Runs `write(state)` on the key's document until no other writer got
+  /// in between.
+  template <class Write>
+  caf::error with_key(const config_key& key, Write write) {
+    for (int attempt = 0; attempt < max_attempts; ++attempt) {
+      auto state = key_state_of(key);
+      if (!state)
+        return state.error();
+      auto written = write(*state);
+      if (!written)
+        return written.error();
+      if (*written)
+        return {};
+    }
+    return too_contended("importing a configuration");
   }
 
   caf::error replace(const status_record& x) {
@@ -685,6 +821,7 @@ private:
   client_lease client_;
   std::map<std::string, collection_ptr, std::less<>> collections_;
   bool writer_;
+  history_policy policy_;
   bool indexes_ready_ = false;
 };
 
@@ -695,7 +832,8 @@ caf::expected<store_ptr> open_mongo_store(const settings& cfg,
   auto conn = shared_connection(cfg);
   if (!conn)
     return conn.error();
-  auto result = std::make_unique<mongo_store>(std::move(*conn), role);
+  auto result = std::make_unique<mongo_store>(std::move(*conn), role,
+                                              cfg.history);
   if (role == store_role::writer)
     if (auto err = result->ensure_indexes())
       ECR_WARN("store: {}; trying again before the first write",

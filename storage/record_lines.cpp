@@ -17,7 +17,8 @@ namespace ecr {
 namespace {
 
 constexpr std::string_view format_name = "ecr-export";
-constexpr int format_version = 1;
+/// Version 2 added the revision history (`version` lines).
+constexpr int format_version = 2;
 
 caf::error invalid(std::string message) {
   return make_error(ec::invalid_argument, std::move(message));
@@ -131,6 +132,42 @@ struct kind<system_config_record> {
   }
 };
 
+template <>
+struct kind<config_version> {
+  static constexpr std::string_view name = "version";
+
+  template <class Record, class F>
+  static void fields(Record& x, F& f) {
+    f("tenantId", x.key.tenant_id, required);
+    f("endpointId", x.key.endpoint_id, may_be_empty);
+    f("appVersionName", x.key.app_version, required);
+    f("name", x.key.name, required);
+    f("revision", x.revision);
+    // Empty for a tombstone.
+    f("configId", x.config_id, may_be_empty);
+    f("content", x.content, may_be_empty);
+    f("createdMs", x.created_ms);
+    f("updatedMs", x.updated_ms);
+    f("supersededMs", x.superseded_ms);
+    f("deleted", x.deleted);
+    f("origin", x.origin);
+    f("actor", x.actor, may_be_empty);
+  }
+
+  static caf::error check(const config_version& x) {
+    if (x.revision < 1)
+      return invalid("field revision must be at least 1");
+    if (x.deleted != x.config_id.empty())
+      return invalid("a version has a configId exactly when it is not "
+                     "deleted");
+    if (!x.deleted && x.content.empty())
+      return invalid("field content must not be empty");
+    if (x.deleted && !x.content.empty())
+      return invalid("a deleted version has no content");
+    return {};
+  }
+};
+
 constexpr std::array statuses{delivery_status::dispatched,
                               delivery_status::confirmed,
                               delivery_status::failed};
@@ -156,6 +193,16 @@ struct field_writer {
   }
 
   void operator()(const char* key, delivery_status x) {
+    out.Key(key);
+    out.String(to_string(x));
+  }
+
+  void operator()(const char* key, bool x) {
+    out.Key(key);
+    out.Bool(x);
+  }
+
+  void operator()(const char* key, change_origin x) {
     out.Key(key);
     out.String(to_string(x));
   }
@@ -211,6 +258,27 @@ public:
     if (it == statuses.end())
       return fail(key, "must be DISPATCHED, CONFIRMED or FAILED");
     x = *it;
+  }
+
+  void operator()(const char* key, bool& x) {
+    auto value = find(key);
+    if (!value)
+      return;
+    if (!value->IsBool())
+      return fail(key, "must be true or false");
+    x = value->GetBool();
+  }
+
+  void operator()(const char* key, change_origin& x) {
+    auto value = find(key);
+    if (!value)
+      return;
+    auto parsed = value->IsString() ? parse_change_origin(text_of(*value))
+                                    : std::nullopt;
+    if (!parsed)
+      return fail(key, "must be PUT, PATCH, BATCH, FILTER, ROLLBACK, DELETE "
+                       "or IMPORT");
+    x = *parsed;
   }
 
   /// The first problem: a field missing or mistyped, else a member that is
@@ -278,7 +346,7 @@ std::string header_line() {
   });
 }
 
-caf::error check_header(std::string_view line) {
+caf::expected<int> read_header(std::string_view line) {
   rapidjson::Document doc;
   auto not_an_export = [] {
     return invalid("not an ecr export: the first line must be "
@@ -294,12 +362,12 @@ caf::error check_header(std::string_view line) {
   if (version == doc.MemberEnd() || !version->value.IsInt()
       || doc.MemberCount() != 2)
     return not_an_export();
-  if (version->value.GetInt() != format_version)
-    return invalid("export format version "
-                   + std::to_string(version->value.GetInt())
-                   + " is not supported; this ecr reads version "
+  auto number = version->value.GetInt();
+  if (number < 1 || number > format_version)
+    return invalid("export format version " + std::to_string(number)
+                   + " is not supported; this ecr reads versions 1 to "
                    + std::to_string(format_version));
-  return {};
+  return number;
 }
 
 std::string to_line(const stored_record& record) {
@@ -338,8 +406,10 @@ caf::expected<stored_record> parse_line(std::string_view line,
     return read_record<status_record>(doc);
   if (name == kind<system_config_record>::name)
     return read_record<system_config_record>(doc);
+  if (name == kind<config_version>::name)
+    return read_record<config_version>(doc);
   return invalid("unknown kind '" + std::string{name}
-                 + "' (expected config, status or systemConfig)");
+                 + "' (expected config, version, status or systemConfig)");
 }
 
 } // namespace ecr

@@ -2,7 +2,8 @@
 
 // The text form of `ecr export`: NDJSON, one JSON object per line. The first
 // line is a header naming the format and its version; every other line is one
-// stored record, with a `kind` ("config", "status" or "systemConfig") and
+// stored record, with a `kind` ("config", "version", "status" or
+// "systemConfig") and
 // every field of the record in camelCase. Contents are JSON strings holding
 // the stored text exactly; dates are integers (epoch milliseconds), so a
 // record reads back identical to what was written.
@@ -24,12 +25,13 @@ namespace ecr {
 /// longer cannot have come from `ecr export`.
 inline constexpr size_t max_line_bytes = (size_t{2} << 30) + (size_t{1} << 20);
 
-/// The first line of every export: `{"format":"ecr-export","version":1}`.
+/// The first line of every export: `{"format":"ecr-export","version":2}`.
+/// Version 1 had no revision history.
 std::string header_line();
 
-/// Checks that `line` is the header of an export this build reads
-/// (`ec::invalid_argument` otherwise).
-caf::error check_header(std::string_view line);
+/// The format version of the export whose header is `line`, if this build
+/// reads it (`ec::invalid_argument` otherwise).
+caf::expected<int> read_header(std::string_view line);
 
 /// One record as one line of JSON, without the line break.
 std::string to_line(const stored_record& record);

@@ -11,8 +11,11 @@
 #include <caf/expected.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ecr::sqlite {
 
@@ -120,5 +123,65 @@ private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
 };
+
+/// One connection and the statements prepared on it, each prepared once:
+/// parsing them for every use showed up in profiles.
+class session {
+public:
+  explicit session(connection_ptr db) : db_(std::move(db)) {
+    // nop
+  }
+
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  ~session() {
+    // Statements go before the connection they belong to.
+    statements_.clear();
+  }
+
+  sqlite3* get() const noexcept {
+    return db_.get();
+  }
+
+  /// The statement for `sql`, prepared on first use.
+  query prepare(const std::string& sql);
+
+  /// Runs `sql` (several statements may follow each other) once.
+  caf::error exec(const char* sql);
+
+private:
+  connection_ptr db_;
+  std::map<std::string, statement_ptr, std::less<>> statements_;
+};
+
+/// Calls `visit(q)` for each row `q` yields; stops at the first error.
+template <class Visit>
+caf::error each_row(query& q, Visit visit) {
+  for (;;) {
+    auto row = q.step();
+    if (!row)
+      return row.error();
+    if (!*row)
+      return {};
+    if (auto err = visit(q))
+      return err;
+  }
+}
+
+/// Every row `q` yields, each made by `read`.
+template <class Read>
+auto collect(query& q, Read read)
+  -> caf::expected<std::vector<decltype(read(q))>> {
+  std::vector<decltype(read(q))> rows;
+  for (;;) {
+    auto row = q.step();
+    if (!row)
+      return row.error();
+    if (!*row)
+      return rows;
+    rows.push_back(read(q));
+  }
+}
 
 } // namespace ecr::sqlite

@@ -54,6 +54,30 @@ constexpr std::string_view migration_steps[] = {
   R"sql(
   DROP INDEX statuses_by_dispatch;
   )sql",
+  // Revision history (B1). A tombstone has an empty configId and content.
+  // Configurations stored before history began start it at revision 1.
+  R"sql(
+  ALTER TABLE configs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE versions (
+    tenant_id     TEXT NOT NULL,
+    endpoint_id   TEXT NOT NULL,
+    app_version   TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    revision      INTEGER NOT NULL,
+    config_id     TEXT NOT NULL,
+    content       TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL,
+    superseded_ms INTEGER NOT NULL,
+    deleted       INTEGER NOT NULL,
+    origin        TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, endpoint_id, app_version, name, revision)
+  ) WITHOUT ROWID;
+  UPDATE configs SET revision = 1;
+  INSERT INTO versions SELECT tenant_id, endpoint_id, app_version, name, 1,
+    config_id, content, created_ms, updated_ms, 0, 0, 'PUT', '' FROM configs;
+  )sql",
 };
 
 } // namespace
@@ -86,6 +110,22 @@ status_record read_status(const query& q) {
 system_config_record read_system_config(const query& q) {
   return {q.text(0), q.text(1), q.text(2),    q.text(3),   q.text(4),
           q.text(5), q.text(6), q.integer(7), q.integer(8)};
+}
+
+config_version read_version(const query& q) {
+  config_version x;
+  x.key = {q.text(0), q.text(1), q.text(2), q.text(3)};
+  x.revision = q.integer(4);
+  x.config_id = q.text(5);
+  x.content = q.text(6);
+  x.created_ms = q.integer(7);
+  x.updated_ms = q.integer(8);
+  x.superseded_ms = q.integer(9);
+  x.deleted = q.integer(10) != 0;
+  // Only this store writes the column, from `to_string`.
+  x.origin = parse_change_origin(q.text(11)).value_or(change_origin::put);
+  x.actor = q.text(12);
+  return x;
 }
 
 } // namespace ecr::sqlite

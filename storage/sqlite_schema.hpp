@@ -34,4 +34,10 @@ constexpr const char* system_config_columns
 
 system_config_record read_system_config(const query& q);
 
+constexpr const char* version_columns
+  = "tenant_id, endpoint_id, app_version, name, revision, config_id, "
+    "content, created_ms, updated_ms, superseded_ms, deleted, origin, actor";
+
+config_version read_version(const query& q);
+
 } // namespace ecr::sqlite

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "storage/sqlite_schema.hpp"
+#include "storage/sqlite_versions.hpp"
 
 #include <sqlite3.h>
 
@@ -26,26 +27,25 @@ caf::error not_found(const std::string& what) {
 
 class sqlite_store final : public store {
 public:
-  explicit sqlite_store(connection_ptr db) : db_(std::move(db)) {
+  sqlite_store(connection_ptr db, history_policy history)
+    : db_(std::move(db)), versions_(db_, history) {
     // nop
   }
 
   ~sqlite_store() override {
-    statements_.clear();
     if (writer_)
-      sqlite3_exec(db_.get(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr,
-                   nullptr, nullptr);
+      db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
   caf::error configure(store_role role) {
     writer_ = role == store_role::writer;
     sqlite3_busy_timeout(db_.get(), 10000);
     if (writer_) {
-      if (auto err = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"))
+      if (auto err = db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"))
         return err;
       return migrate();
     }
-    return exec("PRAGMA query_only=ON;");
+    return db_.exec("PRAGMA query_only=ON;");
   }
 
   // -- group commit ------------------------------------------------------------
@@ -85,32 +85,34 @@ public:
                                        const std::string& content,
                                        const precondition& pre,
                                        const std::string& new_config_id,
-                                       int64_t now_ms) override {
+                                       int64_t now_ms,
+                                       const change_source& source) override {
     return write([&]() -> caf::expected<put_result> {
       auto current = get_config(key);
       if (!current && error_code(current.error()) != ec::not_found)
         return current.error();
       auto plan = plan_put(current ? &*current : nullptr, key, content, pre,
                            new_config_id, now_ms);
-      if (!plan || !plan->changed)
+      if (!plan)
         return plan;
-      const auto& record = plan->record;
-      auto q = prepare("INSERT INTO configs (tenant_id, endpoint_id, "
-                       "app_version, name, config_id, content, created_ms, "
-                       "updated_ms) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO "
-                       "UPDATE SET config_id = excluded.config_id, content = "
-                       "excluded.content, updated_ms = excluded.updated_ms");
-      q.bind(key.tenant_id, key.endpoint_id, key.app_version, key.name,
-             record.config_id, record.content, record.created_ms,
-             record.updated_ms);
-      if (auto err = q.run())
+      auto revision = versions_.revision_of(key);
+      if (!revision)
+        return revision.error();
+      plan->revision = *revision;
+      if (!plan->changed)
+        return plan;
+      plan->revision = *revision + 1;
+      if (auto err = store_config(plan->record, plan->revision))
+        return err;
+      if (auto err = versions_.record(
+            version_of(plan->record, plan->revision, source)))
         return err;
       return plan;
     });
   }
 
   caf::expected<config_record> get_config(const config_key& key) override {
-    auto q = prepare(std::string{"SELECT "} + config_columns
+    auto q = db_.prepare(std::string{"SELECT "} + config_columns
                      + " FROM configs WHERE tenant_id = ? AND endpoint_id = ? "
                        "AND app_version = ? AND name = ?");
     q.bind(key.tenant_id, key.endpoint_id, key.app_version, key.name);
@@ -124,40 +126,60 @@ public:
 
   caf::expected<std::vector<config_record>>
   list_configs(const config_key& scope) override {
-    auto q = prepare(std::string{"SELECT "} + config_columns
+    auto q = db_.prepare(std::string{"SELECT "} + config_columns
                      + " FROM configs WHERE tenant_id = ? AND endpoint_id = ? "
                        "AND app_version = ? ORDER BY name");
     q.bind(scope.tenant_id, scope.endpoint_id, scope.app_version);
     return collect(q, read_config);
   }
 
-  caf::expected<config_record> delete_config(const config_key& key,
-                                             const precondition& pre) override {
+  caf::expected<config_record>
+  delete_config(const config_key& key, const precondition& pre, int64_t now_ms,
+                const change_source& source) override {
     return write([&]() -> caf::expected<config_record> {
       auto current = get_config(key);
-      if (!current) {
-        if (pre.required && error_code(current.error()) == ec::not_found)
-          return make_error(ec::precondition_failed,
-                            "If-Match given but no configuration exists");
+      if (!current && error_code(current.error()) != ec::not_found)
         return current.error();
-      }
-      if (!pre.admits(current->config_id))
-        return make_error(ec::precondition_failed,
-                          "If-Match does not match the current configId");
-      auto q = prepare("DELETE FROM configs WHERE tenant_id = ? AND "
-                       "endpoint_id = ? AND app_version = ? AND name = ?");
+      if (auto err = check_delete(current ? &*current : nullptr, pre))
+        return err;
+      auto revision = versions_.revision_of(key);
+      if (!revision)
+        return revision.error();
+      auto q = db_.prepare("DELETE FROM configs WHERE tenant_id = ? AND "
+                           "endpoint_id = ? AND app_version = ? AND name = ?");
       q.bind(key.tenant_id, key.endpoint_id, key.app_version, key.name);
       if (auto err = q.run())
+        return err;
+      if (auto err = versions_.record(
+            tombstone_of(*current, *revision + 1, now_ms, source)))
         return err;
       return std::move(*current);
     });
   }
 
+  // -- revision history ----------------------------------------------------------
+
+  caf::expected<int64_t> revision_of(const config_key& key) override {
+    return versions_.revision_of(key);
+  }
+
+  caf::expected<version_page> list_versions(const config_key& key,
+                                            int64_t page,
+                                            int64_t size) override {
+    return versions_.page(key, page, size);
+  }
+
+  caf::expected<config_version>
+  get_version(const config_key& key, const std::string& config_id) override {
+    return versions_.find(key, config_id);
+  }
+
+
   caf::expected<std::vector<std::string>>
   endpoints_following_default(const std::string& tenant_id,
                               const std::string& app_version,
                               const std::string& name) override {
-    auto q = prepare("SELECT endpoint_id FROM configs WHERE tenant_id = ?1 AND "
+    auto q = db_.prepare("SELECT endpoint_id FROM configs WHERE tenant_id = ?1 AND "
                      "app_version = ?2 AND endpoint_id <> '' UNION SELECT "
                      "endpoint_id FROM statuses WHERE tenant_id = ?1 AND "
                      "app_version = ?2 EXCEPT SELECT endpoint_id FROM configs "
@@ -207,7 +229,7 @@ public:
       }
       auto ok = confirmation.confirmation_code >= 200
                 && confirmation.confirmation_code < 300;
-      auto q = prepare(
+      auto q = db_.prepare(
         "INSERT INTO statuses (tenant_id, endpoint_id, app_version, config_id, "
         "status, content, last_dispatched_ms, last_confirmed_ms, "
         "confirmation_code, confirmation_reason) VALUES (?1,?2,?3,?4,?5, "
@@ -235,7 +257,7 @@ public:
                          "OR config_id = ?4)";
     status_page page;
     {
-      auto q = prepare(std::string{"SELECT COUNT(*)"} + filter);
+      auto q = db_.prepare(std::string{"SELECT COUNT(*)"} + filter);
       q.bind(query.tenant_id, query.endpoint_id, query.app_version,
              query.config_id);
       auto row = q.step();
@@ -243,7 +265,7 @@ public:
         return row.error();
       page.total = q.integer(0);
     }
-    auto q = prepare(std::string{"SELECT "} + status_columns + filter
+    auto q = db_.prepare(std::string{"SELECT "} + status_columns + filter
                      + (query.ascending
                           ? " ORDER BY last_dispatched_ms ASC, config_id ASC"
                           : " ORDER BY last_dispatched_ms DESC, config_id ASC")
@@ -262,7 +284,7 @@ public:
   caf::expected<system_config_record>
   create_system_config(const system_config_record& record) override {
     return write([&]() -> caf::expected<system_config_record> {
-      auto q = prepare(std::string{"INSERT INTO system_configs ("}
+      auto q = db_.prepare(std::string{"INSERT INTO system_configs ("}
                        + system_config_columns
                        + ") VALUES (?,?,?,?,?,?,?,?,?)");
       q.bind(record.tenant_id, record.config_id, record.level, record.level_id,
@@ -283,7 +305,7 @@ public:
   caf::expected<system_config_record>
   get_system_config(const std::string& tenant_id,
                     const std::string& config_id) override {
-    auto q = prepare(std::string{"SELECT "} + system_config_columns
+    auto q = db_.prepare(std::string{"SELECT "} + system_config_columns
                      + " FROM system_configs WHERE tenant_id = ? AND "
                        "config_id = ?");
     q.bind(tenant_id, config_id);
@@ -293,7 +315,7 @@ public:
   caf::expected<std::string>
   app_version_of_endpoint(const std::string& tenant_id,
                           const std::string& endpoint_id) override {
-    auto q = prepare(
+    auto q = db_.prepare(
       "SELECT app_version FROM (SELECT app_version, 0 AS rank, updated_ms AS "
       "at FROM configs WHERE tenant_id = ?1 AND endpoint_id = ?2 UNION ALL "
       "SELECT app_version, 1, last_dispatched_ms FROM statuses WHERE "
@@ -308,7 +330,7 @@ public:
   find_system_config(const std::string& tenant_id, const std::string& level,
                      const std::string& level_id,
                      const std::string& name) override {
-    auto q = prepare(std::string{"SELECT "} + system_config_columns
+    auto q = db_.prepare(std::string{"SELECT "} + system_config_columns
                      + " FROM system_configs WHERE tenant_id = ? AND level = ? "
                        "AND level_id = ? AND name = ?");
     q.bind(tenant_id, level, level_id, name);
@@ -318,7 +340,7 @@ public:
   caf::expected<std::vector<system_config_record>>
   list_system_configs(const std::string& tenant_id, const std::string& level,
                       const std::string& level_id) override {
-    auto q = prepare(std::string{"SELECT "} + system_config_columns
+    auto q = db_.prepare(std::string{"SELECT "} + system_config_columns
                      + " FROM system_configs WHERE tenant_id = ? AND level = ? "
                        "AND level_id = ? ORDER BY created_ms, name");
     q.bind(tenant_id, level, level_id);
@@ -339,7 +361,7 @@ public:
       current->display_name = update.display_name;
       current->content = update.content;
       current->updated_ms = std::max(now_ms, current->updated_ms);
-      auto q = prepare("UPDATE system_configs SET display_name = ?, content = "
+      auto q = db_.prepare("UPDATE system_configs SET display_name = ?, content = "
                        "?, updated_ms = ? WHERE tenant_id = ? AND config_id = "
                        "?");
       q.bind(current->display_name, current->content, now_ms, update.tenant_id,
@@ -353,7 +375,7 @@ public:
   caf::error delete_system_config(const std::string& tenant_id,
                                   const std::string& config_id) override {
     auto result = write([&]() -> caf::expected<int> {
-      auto q = prepare("DELETE FROM system_configs WHERE tenant_id = ? AND "
+      auto q = db_.prepare("DELETE FROM system_configs WHERE tenant_id = ? AND "
                        "config_id = ?");
       q.bind(tenant_id, config_id);
       if (auto err = q.run())
@@ -369,40 +391,40 @@ public:
 
   caf::expected<uint64_t> purge_endpoint(const std::string& tenant_id,
                                          const std::string& endpoint_id) override {
-    return delete_all({"DELETE FROM configs WHERE tenant_id = ?1 AND "
-                       "endpoint_id = ?2",
-                       "DELETE FROM statuses WHERE tenant_id = ?1 AND "
-                       "endpoint_id = ?2",
-                       "DELETE FROM system_configs WHERE tenant_id = ?1 AND "
-                       "level = 'ENDPOINT' AND level_id = ?2"},
+    return delete_all({{"DELETE FROM configs WHERE tenant_id = ?1 AND "
+                        "endpoint_id = ?2", true},
+                       {"DELETE FROM versions WHERE tenant_id = ?1 AND "
+                        "endpoint_id = ?2", false},
+                       {"DELETE FROM statuses WHERE tenant_id = ?1 AND "
+                        "endpoint_id = ?2", true},
+                       {"DELETE FROM system_configs WHERE tenant_id = ?1 AND "
+                        "level = 'ENDPOINT' AND level_id = ?2", true}},
                       tenant_id, endpoint_id);
   }
 
   caf::expected<uint64_t> purge_tenant(const std::string& tenant_id) override {
-    return delete_all({"DELETE FROM configs WHERE tenant_id = ?1",
-                       "DELETE FROM statuses WHERE tenant_id = ?1",
-                       "DELETE FROM system_configs WHERE tenant_id = ?1"},
+    return delete_all({{"DELETE FROM configs WHERE tenant_id = ?1", true},
+                       {"DELETE FROM versions WHERE tenant_id = ?1", false},
+                       {"DELETE FROM statuses WHERE tenant_id = ?1", true},
+                       {"DELETE FROM system_configs WHERE tenant_id = ?1", true}},
                       tenant_id);
   }
 
   caf::error export_records(
     const std::function<caf::error(const stored_record&)>& emit) override {
     auto each = [&](const std::string& sql, auto read) -> caf::error {
-      auto q = prepare(sql);
-      for (;;) {
-        auto row = q.step();
-        if (!row)
-          return row.error();
-        if (!*row)
-          return {};
-        if (auto err = emit(stored_record{read(q)}))
-          return err;
-      }
+      auto q = db_.prepare(sql);
+      return each_row(q, [&](const query& row) {
+        return emit(stored_record{read(row)});
+      });
     };
     if (auto err = each(std::string{"SELECT "} + config_columns
                           + " FROM configs ORDER BY tenant_id, app_version, "
                             "endpoint_id, name",
                         read_config))
+      return err;
+    if (auto err = versions_.each(
+          [&](const config_version& x) { return emit(stored_record{x}); }))
       return err;
     if (auto err = each(std::string{"SELECT "} + status_columns
                           + " FROM statuses ORDER BY tenant_id, endpoint_id, "
@@ -425,28 +447,39 @@ public:
     return result ? caf::error{} : result.error();
   }
 
+  caf::error import_config_as_version(const config_record& record) override {
+    auto result = write([&]() -> caf::expected<bool> {
+      auto current = get_config(record.key);
+      if (current && *current == record)
+        return false;
+      if (!current && error_code(current.error()) != ec::not_found)
+        return current.error();
+      auto revision = versions_.revision_of(record.key);
+      if (!revision)
+        return revision.error();
+      if (auto err = store_config(record, *revision + 1))
+        return err;
+      if (auto err = versions_.record(version_of(
+            record, *revision + 1, change_source{change_origin::import, {}})))
+        return err;
+      return true;
+    });
+    return result ? caf::error{} : result.error();
+  }
+
   caf::error ping() override {
-    auto q = prepare("SELECT 1");
+    auto q = db_.prepare("SELECT 1");
     return q.run();
   }
 
 private:
-  caf::error exec(const char* sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &message) == SQLITE_OK)
-      return {};
-    std::string text = message ? message : sqlite3_errmsg(db_.get());
-    sqlite3_free(message);
-    return make_error(ec::storage_failure, "sqlite: " + text);
-  }
-
   caf::error migrate() {
-    if (auto err = exec("CREATE TABLE IF NOT EXISTS schema_version (version "
+    if (auto err = db_.exec("CREATE TABLE IF NOT EXISTS schema_version (version "
                         "INTEGER NOT NULL)"))
       return err;
     int64_t version = 0;
     {
-      auto q = prepare("SELECT MAX(version) FROM schema_version");
+      auto q = db_.prepare("SELECT MAX(version) FROM schema_version");
       auto row = q.step();
       if (!row)
         return row.error();
@@ -463,8 +496,8 @@ private:
       step = "BEGIN IMMEDIATE;" + step
              + "INSERT INTO schema_version (version) VALUES ("
              + std::to_string(version + 1) + "); COMMIT;";
-      if (auto err = exec(step.c_str())) {
-        exec("ROLLBACK");
+      if (auto err = db_.exec(step.c_str())) {
+        db_.exec("ROLLBACK");
         return err;
       }
     }
@@ -489,10 +522,9 @@ private:
     return result;
   }
 
-  /// Runs a transaction-control statement, prepared once: parsing them for
-  /// every write showed up in profiles.
+  /// Runs a transaction-control statement.
   caf::error control(const char* sql) {
-    auto q = prepare(sql);
+    auto q = db_.prepare(sql);
     return q.run();
   }
 
@@ -504,35 +536,6 @@ private:
       control("RELEASE op");
     } else {
       control("ROLLBACK");
-    }
-  }
-
-  query prepare(const std::string& sql) {
-    auto i = statements_.find(sql);
-    if (i == statements_.end()) {
-      sqlite3_stmt* raw = nullptr;
-      if (sqlite3_prepare_v3(db_.get(), sql.c_str(),
-                             static_cast<int>(sql.size()),
-                             SQLITE_PREPARE_PERSISTENT, &raw, nullptr)
-          != SQLITE_OK)
-        throw std::logic_error(std::string{"sqlite cannot prepare: "}
-                               + sqlite3_errmsg(db_.get()) + " in: " + sql);
-      i = statements_.emplace(sql, statement_ptr{raw}).first;
-    }
-    return query{db_.get(), i->second.get()};
-  }
-
-  template <class Read>
-  auto collect(query& q, Read read)
-    -> caf::expected<std::vector<decltype(read(q))>> {
-    std::vector<decltype(read(q))> rows;
-    for (;;) {
-      auto row = q.step();
-      if (!row)
-        return row.error();
-      if (!*row)
-        return rows;
-      rows.push_back(read(q));
     }
   }
 
@@ -549,7 +552,7 @@ private:
 
   /// A dispatch never downgrades a status, and keeps the first content.
   caf::error upsert_dispatch(const status_record& dispatch, int64_t now_ms) {
-    auto q = prepare(
+    auto q = db_.prepare(
       "INSERT INTO statuses (tenant_id, endpoint_id, app_version, config_id, "
       "status, content, last_dispatched_ms, last_confirmed_ms, "
       "confirmation_code, confirmation_reason) VALUES (?,?,?,?,?,?,?,0,0,'') "
@@ -562,16 +565,33 @@ private:
     return q.run();
   }
 
-  caf::error replace(const config_record& x) {
-    auto q = prepare(std::string{"INSERT OR REPLACE INTO configs ("}
-                     + config_columns + ") VALUES (?,?,?,?,?,?,?,?)");
+  /// Writes `x` at its key as revision `revision`.
+  caf::error store_config(const config_record& x, int64_t revision) {
+    auto q = db_.prepare(std::string{"INSERT INTO configs ("} + config_columns
+                         + ", revision) VALUES (?,?,?,?,?,?,?,?,?) ON "
+                           "CONFLICT DO UPDATE SET config_id = "
+                           "excluded.config_id, content = excluded.content, "
+                           "created_ms = excluded.created_ms, updated_ms = "
+                           "excluded.updated_ms, revision = excluded.revision");
     q.bind(x.key.tenant_id, x.key.endpoint_id, x.key.app_version, x.key.name,
-           x.config_id, x.content, x.created_ms, x.updated_ms);
+           x.config_id, x.content, x.created_ms, x.updated_ms, revision);
     return q.run();
   }
 
+  /// An imported configuration keeps the revision its versions give it.
+  caf::error replace(const config_record& x) {
+    auto revision = versions_.revision_of(x.key);
+    if (!revision)
+      return revision.error();
+    return store_config(x, *revision);
+  }
+
+  caf::error replace(const config_version& x) {
+    return versions_.replace(x);
+  }
+
   caf::error replace(const status_record& x) {
-    auto q = prepare(std::string{"INSERT OR REPLACE INTO statuses ("}
+    auto q = db_.prepare(std::string{"INSERT OR REPLACE INTO statuses ("}
                      + status_columns + ") VALUES (?,?,?,?,?,?,?,?,?,?)");
     q.bind(x.tenant_id, x.endpoint_id, x.app_version, x.config_id,
            static_cast<int64_t>(x.status), x.content, x.last_dispatched_ms,
@@ -582,7 +602,7 @@ private:
   /// Replaces by configId and by (tenant, level, levelId, name) alike: the
   /// imported record wins over whatever holds either key.
   caf::error replace(const system_config_record& x) {
-    auto q = prepare(std::string{"INSERT OR REPLACE INTO system_configs ("}
+    auto q = db_.prepare(std::string{"INSERT OR REPLACE INTO system_configs ("}
                      + system_config_columns + ") VALUES (?,?,?,?,?,?,?,?,?)");
     q.bind(x.tenant_id, x.config_id, x.level, x.level_id, x.name,
            x.display_name, x.content, x.created_ms, x.updated_ms);
@@ -590,7 +610,7 @@ private:
   }
 
   caf::expected<status_record> get_status(const status_record& key) {
-    auto q = prepare(std::string{"SELECT "} + status_columns
+    auto q = db_.prepare(std::string{"SELECT "} + status_columns
                      + " FROM statuses WHERE tenant_id = ? AND endpoint_id = ? "
                        "AND app_version = ? AND config_id = ?");
     q.bind(key.tenant_id, key.endpoint_id, key.app_version, key.config_id);
@@ -600,7 +620,7 @@ private:
   /// A13: the configId is current for the endpoint (its own or its app
   /// version's default) or appears in its history.
   caf::expected<bool> config_id_known(const status_record& key) {
-    auto q = prepare(
+    auto q = db_.prepare(
       "SELECT EXISTS (SELECT 1 FROM statuses WHERE tenant_id = ?1 AND "
       "endpoint_id = ?2 AND config_id = ?4) OR EXISTS (SELECT 1 FROM configs "
       "WHERE config_id = ?4 AND tenant_id = ?1 AND (endpoint_id = ?2 OR "
@@ -612,24 +632,28 @@ private:
     return q.integer(0) != 0;
   }
 
+  /// Runs each DELETE in one write; answers how many records the counted
+  /// ones removed (history goes with its configurations, uncounted).
   template <class... Ts>
-  caf::expected<uint64_t> delete_all(std::initializer_list<const char*> sqls,
-                                     const Ts&... args) {
+  caf::expected<uint64_t>
+  delete_all(std::initializer_list<std::pair<const char*, bool>> sqls,
+             const Ts&... args) {
     return write([&]() -> caf::expected<uint64_t> {
       uint64_t removed = 0;
-      for (auto sql : sqls) {
-        auto q = prepare(sql);
+      for (auto [sql, counted] : sqls) {
+        auto q = db_.prepare(sql);
         q.bind(args...);
         if (auto err = q.run())
           return err;
-        removed += static_cast<uint64_t>(q.changes());
+        if (counted)
+          removed += static_cast<uint64_t>(q.changes());
       }
       return removed;
     });
   }
 
-  connection_ptr db_;
-  std::map<std::string, statement_ptr, std::less<>> statements_;
+  session db_;
+  version_table versions_;
   bool writer_ = false;
   bool in_batch_ = false;
 };
@@ -641,7 +665,8 @@ int sqlite_schema_version() noexcept {
 }
 
 caf::expected<store_ptr> open_sqlite_store(const std::string& path,
-                                           store_role role) {
+                                           store_role role,
+                                           history_policy history) {
   auto flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (role == store_role::writer) {
     flags |= SQLITE_OPEN_CREATE;
@@ -661,7 +686,7 @@ caf::expected<store_ptr> open_sqlite_store(const std::string& path,
     return make_error(ec::storage_failure,
                       "cannot open " + path + ": "
                         + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-  auto result = std::make_unique<sqlite_store>(std::move(db));
+  auto result = std::make_unique<sqlite_store>(std::move(db), history);
   if (auto err = result->configure(role))
     return make_error(ec::storage_failure,
                       "cannot prepare " + path + ": " + error_message(err));

@@ -29,10 +29,40 @@ plan_put(const config_record* current, const config_key& key,
   return put_result{std::move(record), true, current == nullptr, {}};
 }
 
+caf::error check_delete(const config_record* current,
+                        const precondition& pre) {
+  if (!current)
+    return pre.required ? make_error(ec::precondition_failed,
+                                     "If-Match given but no configuration "
+                                     "exists")
+                        : make_error(ec::not_found, "configuration not found");
+  if (!pre.admits(current->config_id))
+    return make_error(ec::precondition_failed,
+                      "If-Match does not match the current configId");
+  return {};
+}
+
+config_version version_of(const config_record& record, int64_t revision,
+                          const change_source& source) {
+  return {record.key,        revision,         record.config_id,
+          record.content,    record.created_ms, record.updated_ms,
+          0,                 false,            source.origin,
+          source.actor};
+}
+
+config_version tombstone_of(const config_record& removed, int64_t revision,
+                            int64_t now_ms, const change_source& source) {
+  return {removed.key, revision,
+          {},          {},
+          removed.created_ms, std::max(now_ms, removed.updated_ms),
+          0,           true,
+          source.origin, source.actor};
+}
+
 caf::expected<store_ptr> open_store(const settings& cfg, store_role role) {
   auto backend = selected_backend(cfg);
   if (backend == "sqlite")
-    return open_sqlite_store(cfg.storage.sqlite_path, role);
+    return open_sqlite_store(cfg.storage.sqlite_path, role, cfg.history);
   if (backend == "mongodb")
     return open_mongo_store(cfg, role);
   return make_error(ec::invalid_configuration,

@@ -17,8 +17,8 @@ namespace ecr {
 struct settings;
 
 /// One stored record of any kind, as `ecr export` writes it.
-using stored_record
-  = std::variant<config_record, status_record, system_config_record>;
+using stored_record = std::variant<config_record, status_record,
+                                   system_config_record, config_version>;
 
 /// Persistence of all ECR data behind one synchronous interface. Calls block;
 /// they run only in detached storage actors. Every write is atomic on its own
@@ -58,11 +58,12 @@ public:
   /// configId. Identical content keeps the record untouched (`changed` false);
   /// changed content takes `new_config_id` and `now_ms` as `updatedDate`,
   /// unless the version replaced is dated later (another replica's clock):
-  /// then its date.
+  /// then its date. A change records a version from `source` (B1), in the
+  /// same atomic write.
   virtual caf::expected<put_result>
   put_config(const config_key& key, const std::string& content,
              const precondition& pre, const std::string& new_config_id,
-             int64_t now_ms)
+             int64_t now_ms, const change_source& source = {})
     = 0;
 
   /// The document at `key`.
@@ -73,8 +74,29 @@ public:
   list_configs(const config_key& scope) = 0;
 
   /// Removes the document at `key` if `pre` admits it; returns what it was.
+  /// Records a tombstone version dated `now_ms` (B1), in the same atomic
+  /// write.
   virtual caf::expected<config_record>
-  delete_config(const config_key& key, const precondition& pre) = 0;
+  delete_config(const config_key& key, const precondition& pre,
+                int64_t now_ms = 0,
+                const change_source& source = {change_origin::remove, {}})
+    = 0;
+
+  // -- revision history (B1) -------------------------------------------------
+
+  /// The latest revision of `key`, also after a delete; 0 for a key never
+  /// written.
+  virtual caf::expected<int64_t> revision_of(const config_key& key) = 0;
+
+  /// One page (0-based, of `size`) of the versions kept for `key`, newest
+  /// first.
+  virtual caf::expected<version_page>
+  list_versions(const config_key& key, int64_t page, int64_t size) = 0;
+
+  /// The version of `key` whose configId is `config_id` (`ec::not_found`
+  /// otherwise; tombstones have none).
+  virtual caf::expected<config_version>
+  get_version(const config_key& key, const std::string& config_id) = 0;
 
   /// Endpoints that follow the app version's default named `name`: known
   /// for the app version (a configuration or a status record) and without a
@@ -164,16 +186,24 @@ public:
 
   // -- moving data (`ecr export`, `ecr import`) -------------------------------
 
-  /// Calls `emit` with every record of every tenant: configurations,
-  /// status records and system configurations. Stops at the first error
-  /// `emit` returns and answers it.
+  /// Calls `emit` with every record of every tenant: configurations, their
+  /// versions, status records and system configurations. Stops at the first
+  /// error `emit` returns and answers it.
   virtual caf::error
   export_records(const std::function<caf::error(const stored_record&)>& emit)
     = 0;
 
-  /// Stores `record` exactly as given (same configId and dates), replacing
-  /// whatever is at its unique key, so importing twice changes nothing.
+  /// Stores `record` exactly as given (same configId, dates and revision),
+  /// replacing whatever is at its unique key, so importing twice changes
+  /// nothing. A configuration imported so adds no version: its versions
+  /// come as records of their own.
   virtual caf::error import_record(const stored_record& record) = 0;
+
+  /// Stores `record` exactly as given and records it as a new version
+  /// (`origin` IMPORT), unless the key holds it already: for exports that
+  /// carry no history.
+  virtual caf::error import_config_as_version(const config_record& record)
+    = 0;
 
   // -- health ----------------------------------------------------------------
 
@@ -192,6 +222,19 @@ caf::expected<put_result>
 plan_put(const config_record* current, const config_key& key,
          const std::string& content, const precondition& pre,
          const std::string& new_config_id, int64_t now_ms);
+
+/// For backends: whether a delete may remove `current` (null: no record).
+/// `ec::precondition_failed` when `pre` does not admit it, `ec::not_found`
+/// without a record.
+caf::error check_delete(const config_record* current, const precondition& pre);
+
+/// The version a change records: `record` as it now is, at `revision`.
+config_version version_of(const config_record& record, int64_t revision,
+                          const change_source& source);
+
+/// The tombstone a delete of `removed` records at `revision`, `now_ms`.
+config_version tombstone_of(const config_record& removed, int64_t revision,
+                            int64_t now_ms, const change_source& source);
 
 /// What a store handle is used for: the single writer runs migrations.
 enum class store_role { writer, reader };

@@ -13,6 +13,7 @@
 #include <istream>
 #include <ostream>
 #include <string>
+#include <variant>
 
 namespace ecr {
 
@@ -64,9 +65,9 @@ private:
   uint64_t number_ = 0;
 };
 
-/// Checks the header of `in` and calls `f` with each record after it;
-/// answers how many there were. Errors, of the input or of `f`, name the
-/// line they happened on.
+/// Checks the header of `in` and calls `f` with each record after it and the
+/// export's format version; answers how many there were. Errors, of the
+/// input or of `f`, name the line they happened on.
 template <class F>
 caf::expected<uint64_t>
 for_each_record(std::streambuf& in, std::ostream* copy, F f) {
@@ -80,14 +81,18 @@ for_each_record(std::streambuf& in, std::ostream* copy, F f) {
     return make_error(ec::invalid_argument,
                       "the input is empty; an export starts with "
                         + header_line());
-  if (auto err = check_header(line))
-    return at_line(err);
+  auto format = read_header(line);
+  if (!format)
+    return at_line(format.error());
   uint64_t count = 0;
   while (lines.next(line)) {
     auto record = parse_line(line);
     if (!record)
       return at_line(record.error());
-    if (auto err = f(*record))
+    if (*format < 2 && std::holds_alternative<config_version>(*record))
+      return at_line(make_error(ec::invalid_argument,
+                                "version records need export format 2"));
+    if (auto err = f(*record, *format))
       return at_line(err);
     ++count;
   }
@@ -101,13 +106,18 @@ public:
     // nop
   }
 
-  caf::error add(const stored_record& record) {
+  /// Writes `record` of an export of format version `format`: a
+  /// configuration from an export without history becomes a new version.
+  caf::error add(const stored_record& record, int format) {
     if (!open_) {
       if (auto err = target_.begin_batch())
         return err;
       open_ = true;
     }
-    if (auto err = target_.import_record(record))
+    const auto* legacy = format < 2 ? std::get_if<config_record>(&record)
+                                    : nullptr;
+    if (auto err = legacy ? target_.import_config_as_version(*legacy)
+                          : target_.import_record(record))
       return err;
     return ++pending_ == import_batch_size ? commit() : caf::error{};
   }
@@ -129,9 +139,10 @@ private:
 
 caf::expected<uint64_t> import_checked(store& target, std::streambuf& in) {
   batch_writer writer{target};
-  auto count = for_each_record(in, nullptr, [&](const stored_record& x) {
-    return writer.add(x);
-  });
+  auto count = for_each_record(in, nullptr,
+                               [&](const stored_record& x, int format) {
+                                 return writer.add(x, format);
+                               });
   // Also after a failure: what was written stays, and the batch ends.
   auto committed = writer.commit();
   if (!count)
@@ -142,8 +153,9 @@ caf::expected<uint64_t> import_checked(store& target, std::streambuf& in) {
 }
 
 caf::expected<uint64_t> check_all(std::streambuf& in, std::ostream* copy) {
-  return for_each_record(in, copy,
-                         [](const stored_record&) { return caf::error{}; });
+  return for_each_record(in, copy, [](const stored_record&, int) {
+    return caf::error{};
+  });
 }
 
 caf::error io_failure(std::string what) {

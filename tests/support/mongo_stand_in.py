@@ -11,7 +11,7 @@ insert, as a real server may:
   $limit, $group with a constant _id and $sum), createIndexes (unique indexes
   are enforced with the server's duplicate-key write error, code 11000),
   dropDatabase, ping, the handshake, endSessions and killCursors.
-Filters: equality on top-level fields and $eq / $ne. Anything else is
+Filters: equality on top-level fields and $eq / $ne / $in. Anything else is
 answered with an error naming it (and printed on stderr), never silently
 approximated. Binds 127.0.0.1:<port> (0: any free port), then writes the
 port to port-file. Exits with code 3 when python3-mockupdb is missing."""
@@ -126,6 +126,11 @@ def matches(doc, query):
           return False
       elif op == "$ne":
         if value == order(operand):
+          return False
+      elif op == "$in":
+        if not isinstance(operand, list):
+          raise write_error(BAD_VALUE, "$in needs an array")
+        if value not in [order(x) for x in operand]:
           return False
       else:
         raise unsupported(f"the query operator {op}")

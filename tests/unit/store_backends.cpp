@@ -17,8 +17,9 @@ namespace {
 /// A new SQLite file in its own temp dir.
 class sqlite_database final : public backend_database {
 public:
-  caf::expected<store_ptr> open(store_role role) override {
-    return open_sqlite_store(dir_.file("ecr.db"), role);
+  caf::expected<store_ptr> open(store_role role,
+                                history_policy history) override {
+    return open_sqlite_store(dir_.file("ecr.db"), role, history);
   }
 
 private:
@@ -42,8 +43,11 @@ public:
                     << render(err);
   }
 
-  caf::expected<store_ptr> open(store_role role) override {
-    return open_mongo_store(cfg_, role);
+  caf::expected<store_ptr> open(store_role role,
+                                history_policy history) override {
+    auto cfg = cfg_;
+    cfg.history = history;
+    return open_mongo_store(cfg, role);
   }
 
 private:

@@ -8,6 +8,8 @@
 #include <barrier>
 #include <charconv>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -165,6 +167,38 @@ TEST_P(concurrency_contract, compare_and_swap_loses_no_acknowledged_write) {
       EXPECT_FALSE(err) << "writer " << w << ": " << render(err);
   EXPECT_EQ(ok(counter_value(ok(writer().get_config(key)).content)),
             int64_t{increments} * int64_t{writer_count});
+}
+
+TEST_P(concurrency_contract, every_acknowledged_write_has_its_version_alone) {
+  constexpr int rounds = 40;
+  auto key = endpoint_key("ep-1");
+  auto results = race<caf::expected<put_result>>(
+    rounds, [&](int round, size_t w, store& s) {
+      return s.put_config(key, content_of(round, w), {}, id_of(round, w),
+                          1000 + round, {change_origin::put, "writer"});
+    });
+  std::map<std::string, std::string> acknowledged; // configId -> content
+  std::set<int64_t> revisions;
+  for (size_t w = 0; w < writer_count; ++w)
+    for (const auto& result : results[w]) {
+      ASSERT_TRUE(result) << render(result.error());
+      ASSERT_TRUE(result->changed);
+      acknowledged.emplace(result->record.config_id, result->record.content);
+      EXPECT_TRUE(revisions.insert(result->revision).second)
+        << "revision " << result->revision << " acknowledged twice";
+    }
+  auto kept = ok(writer().list_versions(key, 0, 1000));
+  std::map<std::string, std::string> versions;
+  std::set<int64_t> kept_revisions;
+  for (const auto& v : kept.items) {
+    versions.emplace(v.config_id, v.content);
+    kept_revisions.insert(v.revision);
+  }
+  // Each write has exactly its version, and no version is without a write.
+  EXPECT_EQ(versions, acknowledged);
+  EXPECT_EQ(kept_revisions, revisions);
+  EXPECT_EQ(*kept_revisions.begin(), 1);
+  EXPECT_EQ(*kept_revisions.rbegin(), int64_t{rounds} * int64_t{writer_count});
 }
 
 TEST_P(concurrency_contract,

@@ -37,6 +37,10 @@ inline void PrintTo(const system_config_record& x, std::ostream* os) {
   *os << caf::deep_to_string(x);
 }
 
+inline void PrintTo(const config_version& x, std::ostream* os) {
+  *os << caf::deep_to_string(x);
+}
+
 inline void PrintTo(delivery_status x, std::ostream* os) {
   *os << to_string(x);
 }
@@ -52,8 +56,10 @@ class backend_database {
 public:
   virtual ~backend_database() = default;
 
-  /// A new handle on this database.
-  virtual caf::expected<store_ptr> open(store_role role) = 0;
+  /// A new handle on this database, keeping versions by `history`.
+  virtual caf::expected<store_ptr> open(store_role role,
+                                        history_policy history = {})
+    = 0;
 };
 
 /// A backend under test. `make_database` fails when this machine cannot
@@ -210,14 +216,15 @@ protected:
   }
 
   /// Another handle on the same database.
-  store_ptr open(store_role role) {
-    return ok(db_->open(role));
+  store_ptr open(store_role role, history_policy history = {}) {
+    return ok(db_->open(role, history));
   }
 
-  /// Closes the writer and opens a new one on the same database.
-  void reopen_writer() {
+  /// Closes the writer and opens a new one on the same database, keeping
+  /// versions by `history`.
+  void reopen_writer(history_policy history = {}) {
     writer_.reset();
-    writer_ = open(store_role::writer);
+    writer_ = open(store_role::writer, history);
   }
 
   /// Stores `content` at `key` through the writer; the write must succeed.

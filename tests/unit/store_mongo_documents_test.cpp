@@ -142,7 +142,7 @@ TEST(store_mongo_documents, malformed_documents_are_storage_failures) {
 }
 
 TEST(store_mongo_documents, indexes_follow_the_unique_keys_of_spec_3_8) {
-  EXPECT_EQ(all_collections().size(), 4u);
+  EXPECT_EQ(all_collections().size(), 5u);
   EXPECT_EQ(json(create_indexes_command("endpoint_configs")),
             R"({ "createIndexes" : "endpoint_configs", "indexes" : [ )"
             R"({ "key" : { "tenantId" : 1, "endpointId" : 1, "appVersionName" : 1, "name" : 1 }, )"
@@ -166,6 +166,35 @@ TEST(store_mongo_documents, indexes_follow_the_unique_keys_of_spec_3_8) {
             R"({ "key" : { "tenantId" : 1, "level" : 1, "levelId" : 1, "name" : 1 }, )"
             R"("name" : "system_config_key", "unique" : true }, )"
             R"({ "key" : { "configId" : 1 }, "name" : "by_config_id", "unique" : true } ] })");
+  EXPECT_EQ(json(create_indexes_command("config_version_contents")),
+            R"({ "createIndexes" : "config_version_contents", "indexes" : [ )"
+            R"({ "key" : { "tenantId" : 1, "configId" : 1 }, )"
+            R"("name" : "version_key", "unique" : true }, )"
+            R"({ "key" : { "tenantId" : 1, "endpointId" : 1 }, "name" : "by_endpoint" } ] })");
+}
+
+TEST(store_mongo_documents, a_document_carries_its_history) {
+  config_record record{endpoint_key("ep-1"), "id-2", R"({"v":2})", 1000, 2000};
+  key_history history{2,
+                      {{record.key, 1, "id-1", "", 1000, 1000, 2000, false,
+                        change_origin::put, "alice"},
+                       {record.key, 2, "id-2", "", 1000, 2000, 0, false,
+                        change_origin::rollback, ""}}};
+  auto doc = config_document(record, history);
+  EXPECT_FALSE(is_tombstone(*doc));
+  EXPECT_EQ(ok(read_history(*doc, false)).versions, history.versions);
+  EXPECT_EQ(ok(read_history(*doc, false)).revision, 2);
+  auto gone = tombstone_document(record.key, history);
+  EXPECT_TRUE(is_tombstone(*gone));
+  EXPECT_EQ(ok(read_history(*gone, false)).versions, history.versions);
+}
+
+TEST(store_mongo_documents, a_document_from_before_history_is_its_first_version) {
+  config_record record{default_key(), "id-1", R"({"v":1})", 1000, 2000};
+  auto history = ok(read_history(*config_document(record), true));
+  EXPECT_EQ(history.revision, 1);
+  ASSERT_EQ(history.versions.size(), 1u);
+  EXPECT_EQ(history.versions[0], version_of(record, 1, {}));
 }
 
 } // namespace

@@ -56,6 +56,17 @@ system_config_record endpoint_system_config() {
   return x;
 }
 
+config_version patched_version() {
+  return {endpoint_key("ep-1", "v1", "net"), 3, "id-3", tricky_content,
+          1700000000123, 1700000555999, 1700000999000, false,
+          change_origin::patch, "ops@example"};
+}
+
+config_version tombstone() {
+  return {default_key("v2"), 4, "", "", 1, 9, 0, true, change_origin::remove,
+          ""};
+}
+
 /// The record read back from its line; the test fails if it is refused.
 stored_record round_trip(const stored_record& record) {
   auto line = to_line(record);
@@ -80,9 +91,10 @@ stored_record round_trip(const stored_record& record) {
 // -- header ---------------------------------------------------------------------
 
 TEST(store_record_lines, the_header_names_the_format_and_version) {
-  EXPECT_EQ(header_line(), R"({"format":"ecr-export","version":1})");
-  EXPECT_FALSE(check_header(header_line()));
-  EXPECT_FALSE(check_header(R"( {"version":1, "format":"ecr-export"} )"));
+  EXPECT_EQ(header_line(), R"({"format":"ecr-export","version":2})");
+  EXPECT_EQ(ok(read_header(header_line())), 2);
+  // Exports from before history began still read.
+  EXPECT_EQ(ok(read_header(R"( {"version":1, "format":"ecr-export"} )")), 1);
 }
 
 TEST(store_record_lines, other_first_lines_are_not_an_export) {
@@ -92,19 +104,25 @@ TEST(store_record_lines, other_first_lines_are_not_an_export) {
         R"({"format":"ecr-export","version":"1"})",
         R"({"format":"ecr-export","version":1,"extra":true})",
         to_line(endpoint_config())}) {
-    auto err = check_header(line);
-    EXPECT_TRUE(fails_with(ec::invalid_argument, err)) << line;
-    EXPECT_NE(error_message(err).find("not an ecr export"), std::string::npos)
-      << error_message(err);
+    auto header = read_header(line);
+    ASSERT_TRUE(fails_with(ec::invalid_argument, header)) << line;
+    EXPECT_NE(error_message(header.error()).find("not an ecr export"),
+              std::string::npos)
+      << error_message(header.error());
   }
 }
 
-TEST(store_record_lines, a_later_format_version_is_refused_by_name) {
-  auto err = check_header(R"({"format":"ecr-export","version":2})");
-  EXPECT_TRUE(fails_with(ec::invalid_argument, err));
-  EXPECT_NE(error_message(err).find("version 2 is not supported"),
-            std::string::npos)
-    << error_message(err);
+TEST(store_record_lines, other_format_versions_are_refused_by_name) {
+  for (auto version : {0, 3}) {
+    auto header = read_header(R"({"format":"ecr-export","version":)"
+                              + std::to_string(version) + "}");
+    ASSERT_TRUE(fails_with(ec::invalid_argument, header));
+    EXPECT_NE(error_message(header.error())
+                .find("version " + std::to_string(version)
+                      + " is not supported"),
+              std::string::npos)
+      << error_message(header.error());
+  }
 }
 
 // -- records --------------------------------------------------------------------
@@ -130,10 +148,46 @@ TEST(store_record_lines, status_and_system_config_lines_name_their_fields) {
             R"("updatedMs":7})");
 }
 
+TEST(store_record_lines, a_version_line_names_its_fields) {
+  EXPECT_EQ(to_line(tombstone()),
+            R"({"kind":"version","tenantId":"tenant-1","endpointId":"",)"
+            R"("appVersionName":"v2","name":"default","revision":4,)"
+            R"("configId":"","content":"","createdMs":1,"updatedMs":9,)"
+            R"("supersededMs":0,"deleted":true,"origin":"DELETE","actor":""})");
+}
+
+TEST(store_record_lines, malformed_versions_are_refused) {
+  auto line_of = [](auto change) {
+    auto x = patched_version();
+    change(x);
+    return to_line(x);
+  };
+  EXPECT_TRUE(refused(line_of([](auto& x) { x.revision = 0; }),
+                      "revision must be at least 1"));
+  EXPECT_TRUE(refused(line_of([](auto& x) { x.config_id.clear(); }),
+                      "configId exactly when it is not deleted"));
+  EXPECT_TRUE(refused(line_of([](auto& x) { x.content.clear(); }),
+                      "field content must not be empty"));
+  EXPECT_TRUE(refused(line_of([](auto& x) {
+                        x.deleted = true;
+                        x.config_id.clear();
+                      }),
+                      "a deleted version has no content"));
+  auto line = to_line(patched_version());
+  auto at = line.find("PATCH");
+  EXPECT_TRUE(refused(line.replace(at, 5, "MERGE"),
+                      "field origin must be PUT, PATCH"));
+  line = to_line(patched_version());
+  at = line.find(R"("deleted":false)");
+  EXPECT_TRUE(refused(line.replace(at, 15, R"("deleted":0)"),
+                      "field deleted must be true or false"));
+}
+
 TEST(store_record_lines, every_kind_reads_back_identical) {
   std::vector<stored_record> records{endpoint_config(), default_config(),
                                      failed_status(), dispatched_status(),
-                                     endpoint_system_config()};
+                                     endpoint_system_config(),
+                                     patched_version(), tombstone()};
   auto confirmed = failed_status();
   confirmed.status = delivery_status::confirmed;
   records.emplace_back(confirmed);

@@ -121,7 +121,8 @@ protected:
     update.content = tricky_content;
     update.display_name = "Réseau";
     ok(writer().update_system_config(update, 4900));
-    return 5 + 4 + 5;
+    // Configurations, their versions, statuses, system configurations.
+    return 5 + 6 + 4 + 5;
   }
 
   /// Records unlike those of `fill`, so a changed target shows.
@@ -189,6 +190,8 @@ TEST_P(transfer_contract, an_import_reproduces_the_store_exactly) {
   for (const auto& record : records) {
     if (auto x = std::get_if<config_record>(&record)) {
       EXPECT_EQ(ok(target().get_config(x->key)), *x);
+    } else if (auto x = std::get_if<config_version>(&record)) {
+      EXPECT_EQ(ok(target().get_version(x->key, x->config_id)), *x);
     } else if (auto x = std::get_if<system_config_record>(&record)) {
       EXPECT_EQ(ok(target().get_system_config(x->tenant_id, x->config_id)),
                 *x);
@@ -244,6 +247,9 @@ TEST_P(transfer_contract, an_import_replaces_what_is_at_each_key) {
   auto records = records_of(writer());
   records.insert(records.begin(),
                  config_record{endpoint_key("ep-9"), "keep", "{}", 90, 90});
+  records.insert(records.begin(),
+                 config_version{endpoint_key("ep-9"), 1, "keep", "{}", 90, 90,
+                                0, false, change_origin::put, ""});
   auto imported = records_of(target());
   std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
     return to_line(a) < to_line(b);
@@ -271,6 +277,23 @@ TEST_P(transfer_contract, a_bad_line_anywhere_changes_nothing) {
                  "line 1: export format version 9 is not supported");
   expect_refused(text.substr(text.find('\n') + 1),
                  "line 1: not an ecr export");
+}
+
+TEST_P(transfer_contract, an_export_without_history_still_imports) {
+  // Format 1 had configurations without versions: each becomes a version.
+  auto v1 = std::string{R"({"format":"ecr-export","version":1})"} + "\n"
+            + to_line(config_record{endpoint_key("ep-1"), "c-1", "{}", 5, 6})
+            + "\n";
+  EXPECT_EQ(ok(import_text(target(), v1)), 1u);
+  auto versions = ok(target().list_versions(endpoint_key("ep-1"), 0, 10));
+  ASSERT_EQ(versions.total, 1);
+  EXPECT_EQ(versions.items[0],
+            (config_version{endpoint_key("ep-1"), 1, "c-1", "{}", 5, 6, 0,
+                            false, change_origin::import, ""}));
+  // Version lines need format 2.
+  auto version_line = to_line(versions.items[0]);
+  expect_refused(v1 + version_line + "\n",
+                 "line 3: version records need export format 2");
 }
 
 TEST_P(transfer_contract, empty_input_is_not_an_export) {

@@ -42,7 +42,7 @@ caf::expected<std::string> json_diff(std::string_view from, std::string_view to)
 ///    == size is allowed; `-` appends), a non-numeric or leading-zero index
 ///    into an array, a failed `test`, `move` into its own child, removing the
 ///    whole document, a result nested deeper than 512 levels, or copies
-///    creating more than a million values in all (a few `copy` operations
+///    creating more than 100,000 values in all (a few `copy` operations
 ///    would otherwise double a document again and again). The message starts
 ///    with "operation <index> (<op> <path>): " and says why.
 ///  Nothing partial: on any error no result is returned.

@@ -87,12 +87,12 @@ public:
     return number_;
   }
 
-  // RapidJSON's stream concept; its reader calls these only in situ.
+  // RapidJSON's stream concept asks for these; its reader calls them only
+  // when parsing in situ, which this stream is not for.
   Ch* PutBegin() {
     return nullptr;
   }
   void Put(Ch) {}
-  void Flush() {}
   size_t PutEnd(Ch*) {
     return 0;
   }

@@ -20,7 +20,7 @@ using tokens = std::span<const std::string>;
 /// All `copy` operations of one patch together may create this many values:
 /// each copy of the root into itself doubles the document, so a patch of a
 /// few dozen operations would otherwise exhaust memory.
-constexpr size_t max_copied_values = 1'000'000;
+constexpr size_t max_copied_values = 100'000;
 
 caf::error conflict(std::string why) {
   return make_error(ec::conflict, std::move(why));

@@ -34,7 +34,8 @@ caf::expected<std::string> json_diff(std::string_view from, std::string_view to)
 ///    array of objects, an operation has an unknown `op`, lacks `path`/
 ///    `value`/`from` as its op requires, a `path`/`from` is not a JSON Pointer
 ///    (must be empty or start with `/`; `~` must be followed by 0 or 1), an
-///    operation object has duplicate members, or `document` is not JSON.
+///    operation object has duplicate members (also within its value), or
+///    `document` is not JSON.
 ///    The message names the 0-based index of the bad operation.
 ///  * `ec::conflict` (the caller answers 409): a well-formed operation cannot
 ///    apply: a path that does not exist for remove/replace/move/copy/test (and
@@ -42,7 +43,7 @@ caf::expected<std::string> json_diff(std::string_view from, std::string_view to)
 ///    == size is allowed; `-` appends), a non-numeric or leading-zero index
 ///    into an array, a failed `test`, `move` into its own child, removing the
 ///    whole document, a result nested deeper than 512 levels, or copies
-///    creating more than a million values in all (a few `copy` operations
+///    creating more than 100,000 values in all (a few `copy` operations
 ///    would otherwise double a document again and again). The message starts
 ///    with "operation <index> (<op> <path>): " and says why.
 ///  Nothing partial: on any error no result is returned.

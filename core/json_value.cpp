@@ -87,12 +87,12 @@ public:
     return number_;
   }
 
-  // RapidJSON's stream concept; its reader calls these only in situ.
+  // RapidJSON's stream concept asks for these; its reader calls them only
+  // when parsing in situ, which this stream is not for.
   Ch* PutBegin() {
     return nullptr;
   }
   void Put(Ch) {}
-  void Flush() {}
   size_t PutEnd(Ch*) {
     return 0;
   }
@@ -111,12 +111,16 @@ private:
       in_string_ = false;
   }
 
+  /// Looks for a number starting where the stream is, but not within a
+  /// span passed unchanged: "--1" must not be read as "-" "-1".
   void find_number() {
+    constexpr std::string_view number_chars = "0123456789+-.eE";
     number_length_ = 0;
     if (in_string_ || pos_ == text_.size()
-        || !(is_digit(text_[pos_]) || text_[pos_] == '-'))
+        || !(is_digit(text_[pos_]) || text_[pos_] == '-')
+        || (pos_ > 0 && number_chars.find(text_[pos_ - 1]) != std::string_view::npos))
       return;
-    auto end = text_.find_first_not_of("0123456789+-.eE", pos_);
+    auto end = text_.find_first_not_of(number_chars, pos_);
     auto span = text_.substr(pos_, end == std::string_view::npos ? end : end - pos_);
     if (is_json_number(span))
       number_length_ = span.size();

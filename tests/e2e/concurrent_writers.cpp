@@ -79,6 +79,7 @@ void concurrent_writers::run(int thread_index) {
       EXPECT_EQ(stored.config, body);
       history.in_flight.reset();
       ++history.acked;
+      history.acked_ids.push_back(stored.config_id);
       history.last_acked_id = stored.config_id;
       history.last_acked_config = body;
       ++acked_;
@@ -106,6 +107,35 @@ void concurrent_writers::verify_durable(http_client& c) const {
       EXPECT_TRUE(last_acked || unanswered)
         << "acknowledged " << h.acked << " writes, last " << h.last_acked_id
         << "; found " << stored.config_id << " with " << stored.config.substr(0, 80);
+    }
+  }
+}
+
+void concurrent_writers::verify_history(http_client& c) const {
+  for (const auto& keys : histories_) {
+    for (const auto& h : keys) {
+      SCOPED_TRACE(h.key.url(base));
+      auto r = c.get(h.key.url(base) + "/history?size=1000");
+      if (r.status == 404) {
+        // No version: so no write took effect.
+        EXPECT_EQ(h.acked, 0);
+        EXPECT_EQ(c.get(h.key.url(base)).status, 404);
+        continue;
+      }
+      ASSERT_EQ(r.status, 200) << r.body;
+      auto page = parse_json(r.body);
+      std::vector<std::string> versions; // oldest first
+      const auto& items = page["content"];
+      for (auto i = items.Size(); i > 0; --i)
+        versions.emplace_back(items[i - 1]["configId"].GetString());
+      auto expected = h.acked_ids;
+      // The unanswered write, if it took effect, is the newest version.
+      if (h.in_flight && versions.size() == expected.size() + 1) {
+        auto current = expect_config(c.get(h.key.url(base)));
+        EXPECT_EQ(current.config, *h.in_flight);
+        expected.push_back(current.config_id);
+      }
+      EXPECT_EQ(versions, expected);
     }
   }
 }

@@ -21,6 +21,9 @@ namespace ecr::test {
 struct key_history {
   config_key key;
   int acked = 0;
+  /// The configId of each acknowledged write, oldest first (each write
+  /// changes the content).
+  std::vector<std::string> acked_ids;
   std::string last_acked_id;
   std::string last_acked_config;
   /// The minified body of the write that got no answer.
@@ -66,6 +69,11 @@ public:
   /// After join(): every acknowledged write reads back through `c`; a write
   /// without an answer may or may not have happened.
   void verify_durable(http_client& c) const;
+
+  /// After join(): each key's history holds exactly a version per
+  /// acknowledged write, plus one for the unanswered write if it took
+  /// effect, and nothing else (B1).
+  void verify_history(http_client& c) const;
 
 private:
   void run(int thread_index);

@@ -1,5 +1,6 @@
 // A SIGKILL in the middle of concurrent writes loses no acknowledged write:
-// an answer of 200 means the configuration is durable.
+// an answer of 200 means the configuration is durable, with its version, and
+// no version exists for a write that did not happen.
 
 #include "tests/e2e/concurrent_writers.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -33,6 +34,7 @@ TEST(e2e_crash_safety, acknowledged_writes_survive_sigkill) {
 
     ecr_process restarted(options);
     writers.verify_durable(restarted.http());
+    writers.verify_history(restarted.http());
   }
 }
 

@@ -121,12 +121,14 @@ protected:
         put_config(c, base, key, body, name);
         urls.push_back(key.url(base, name));
         urls.push_back(key.list_url(base));
+        urls.push_back(key.url(base) + "/history?name=" + name);
       }
     config_key app_default{config_kind::app_version_default, "", "av-1"};
     put_config(c, base, app_default, R"({"v":1})");
     put_config(c, base, app_default, R"({"v":2})"); // created and updated
     urls.push_back(app_default.url(base));
     urls.push_back(app_default.list_url(base));
+    urls.push_back(app_default.url(base) + "/history");
     for (auto level : {"tenants/t-1", "applications/meter", "app-versions/av-1",
                        "endpoints/ep-1"}) {
       auto configs = base + "/system/" + level + "/configs";
@@ -189,13 +191,14 @@ TEST_F(e2e_export_import, a_new_store_serves_the_same_ids_contents_and_dates) {
   auto exported = run_ecr({"export", dump}, "source");
   ASSERT_TRUE(exported.status.exited_with(0)) << exported;
   auto text = read_file(dump);
-  // 4 endpoint configurations, 1 default, 4 system configurations.
-  EXPECT_EQ(reported(exported, "exported"), 9) << exported;
-  EXPECT_EQ(records_in(text), 9) << text;
+  // 4 endpoint configurations, 1 default, their 6 versions, 4 system
+  // configurations.
+  EXPECT_EQ(reported(exported, "exported"), 15) << exported;
+  EXPECT_EQ(records_in(text), 15) << text;
 
   auto imported = run_ecr({"import", dump}, "target");
   ASSERT_TRUE(imported.status.exited_with(0)) << imported;
-  EXPECT_EQ(reported(imported, "imported"), 9) << imported;
+  EXPECT_EQ(reported(imported, "imported"), 15) << imported;
   expect_served("target", bodies);
   // The target holds exactly what the source held.
   EXPECT_EQ(export_of("target"), text);
@@ -217,7 +220,7 @@ TEST_F(e2e_export_import, moves_from_sqlite_to_mongodb_and_back) {
                          {"MONGODB_URL", mongo->url()}};
   auto imported = run_ecr({"import", dump}, "unused", on_mongo);
   ASSERT_TRUE(imported.status.exited_with(0)) << imported;
-  EXPECT_EQ(reported(imported, "imported"), 9) << imported;
+  EXPECT_EQ(reported(imported, "imported"), 15) << imported;
   {
     // ecr on MongoDB serves what the SQLite store held.
     auto options = ecr_binary(on_mongo);
@@ -235,7 +238,7 @@ TEST_F(e2e_export_import, moves_from_sqlite_to_mongodb_and_back) {
   auto back = file("back.ndjson");
   auto exported = run_ecr({"export", back}, "unused", on_mongo);
   ASSERT_TRUE(exported.status.exited_with(0)) << exported;
-  EXPECT_EQ(reported(exported, "exported"), 9) << exported;
+  EXPECT_EQ(reported(exported, "exported"), 15) << exported;
   ASSERT_TRUE(run_ecr({"import", back}, "target").status.exited_with(0));
   expect_served("target", bodies);
   EXPECT_EQ(export_of("target"), text);

@@ -51,6 +51,20 @@ TEST_F(e2e_nats_cdtp, updated_content_is_served_with_the_new_id) {
                      v2.config_id, R"({"v":2})");
 }
 
+TEST_F(e2e_nats_cdtp, a_rollback_is_served_with_its_new_id) {
+  auto key = endpoint_key("ep-1", "av-1");
+  auto v1 = put_config(http(), api, key, R"({"v":1})");
+  auto v2 = put_config(http(), api, key, R"({"v":2})");
+  auto r = http().request("POST", key.url(api) + "/rollback?to=" + v1.config_id);
+  auto back = expect_config(r);
+  ASSERT_NE(back.config_id, v1.config_id);
+  // A consumer holding v2, or even v1's old id, gets the content of v1 under
+  // its new id.
+  for (const auto& held : {v2.config_id, v1.config_id})
+    expect_config_sent(cdtp(*client_, make_config_request("ep-1", "av-1", held)),
+                       back.config_id, R"({"v":1})");
+}
+
 TEST_F(e2e_nats_cdtp, named_configurations_are_served_by_config_name) {
   auto key = endpoint_key("ep-1", "av-1");
   auto night = put_config(http(), api, key, R"({"mode":"night"})", "night-mode");

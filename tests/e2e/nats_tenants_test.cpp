@@ -238,8 +238,10 @@ private:
     std::istringstream lines{text};
     std::string line;
     std::string moved;
+    // The configuration's line (its version's line names the configId too).
     while (std::getline(lines, line))
-      if (line.find(kaa_meter_.config_id) != std::string::npos) {
+      if (line.find(kaa_meter_.config_id) != std::string::npos
+          && line.rfind(R"({"kind":"config")", 0) == 0) {
         auto doc = parse_json(line);
         ASSERT_TRUE(doc.IsObject()) << line;
         auto& a = doc.GetAllocator();

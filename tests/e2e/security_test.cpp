@@ -313,6 +313,48 @@ TEST_F(e2e_security, each_configuration_route_asks_its_own_permission) {
     expect_guarded(r);
 }
 
+TEST_F(e2e_security, history_routes_ask_the_permission_of_their_configuration) {
+  const std::string ep_read = "endpoint-ep-1#endpoint:read";
+  const std::string ep_update = "endpoint-ep-1#endpoint:update";
+  const std::string app = "application-smart-meter#application:endpoint-config:";
+  auto e1 = endpoint_url("ep-1");
+  auto d1 = default_key("smart-meter-v1").url(api);
+  auto first = [&](const std::string& url) {
+    auto r = send("PUT", url, token("alice"), R"({"v":1})");
+    send("PUT", url, token("alice"), R"({"v":2})");
+    return expect_config(r).config_id;
+  };
+  auto e_id = first(e1);
+  auto d_id = first(d1);
+  for (const auto& r : std::vector<guarded_request>{
+         {"GET", e1 + "/history", "", ep_read, 200},
+         {"GET", e1 + "/history/" + e_id, "", ep_read, 200},
+         {"GET", e1 + "/diff?from=" + e_id, "", ep_read, 200},
+         {"POST", e1 + "/rollback?to=" + e_id, "", ep_update, 200},
+         {"GET", d1 + "/history", "", app + "read", 200},
+         {"GET", d1 + "/history/" + d_id, "", app + "read", 200},
+         {"GET", d1 + "/diff?from=" + d_id, "", app + "read", 200},
+         {"POST", d1 + "/rollback?to=" + d_id, "", app + "update", 200},
+       })
+    expect_guarded(r);
+}
+
+TEST_F(e2e_security, history_names_who_changed_a_configuration_never_a_token) {
+  auto e1 = endpoint_url("ep-1");
+  auto alice = signed_token(key_, "alice", idp_.issuer(realm), now_s() + 300,
+                            R"(,"preferred_username":"alice.admin")");
+  ASSERT_EQ(send("PUT", e1, alice, R"({"v":1})").status, 200);
+  // Without a user name, the subject names the caller.
+  ASSERT_EQ(send("PUT", e1, token("alice"), R"({"v":2})").status, 200);
+  auto r = send("GET", e1 + "/history", token("alice"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto page = parse_json(r.body);
+  ASSERT_EQ(page["content"].Size(), 2u);
+  EXPECT_STREQ(page["content"][0]["actor"].GetString(), "alice");
+  EXPECT_STREQ(page["content"][1]["actor"].GetString(), "alice.admin");
+  EXPECT_EQ(r.body.find(alice), std::string::npos);
+}
+
 TEST_F(e2e_security, system_configurations_ask_the_permission_of_their_level) {
   for (const auto& [level, resource] : std::vector<std::pair<std::string, std::string>>{
          {"endpoints/ep-1", "endpoint-ep-1#endpoint:"},

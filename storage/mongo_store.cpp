@@ -80,30 +80,30 @@ public:
                                        const std::string& new_config_id,
                                        int64_t now_ms,
                                        const change_source& source) override {
-    if (auto err = writable())
-      return err;
-    for (int attempt = 0; attempt < max_attempts; ++attempt) {
-      auto state = key_state_of(key);
-      if (!state)
-        return state.error();
-      auto plan = plan_put(state->current ? &*state->current : nullptr, key,
-                           content, pre, new_config_id, now_ms);
-      if (!plan)
-        return plan;
-      plan->revision = state->history.revision;
-      if (!plan->changed)
-        return plan;
-      plan->revision += 1;
-      auto written = record_change(
-        of(mongo::collection_of(key)), of(collection::version_contents), key,
-        *state, &plan->record, version_of(plan->record, plan->revision, source),
-        policy_);
-      if (!written)
-        return written.error();
-      if (*written)
-        return plan;
-    }
-    return too_contended("storing a configuration");
+    return change_key(key, [&](const key_state& state) {
+      return plan_put(state.current ? &*state.current : nullptr, key, content,
+                      pre, new_config_id, now_ms);
+    }, source);
+  }
+
+  caf::expected<put_result>
+  modify_config(const config_key& key, const config_modifier& change,
+                const precondition& pre, const std::string& new_config_id,
+                int64_t now_ms, const change_source& source) override {
+    // Each attempt applies `change` to what is there then: a concurrent
+    // write is never lost under a partial update.
+    return change_key(
+      key,
+      [&](const key_state& state) -> caf::expected<put_result> {
+        const auto* current = state.current ? &*state.current : nullptr;
+        if (auto err = check_existing(current, pre))
+          return err;
+        auto content = change(*current);
+        if (!content)
+          return content.error();
+        return plan_put(current, key, *content, {}, new_config_id, now_ms);
+      },
+      source);
   }
 
   caf::expected<config_record> get_config(const config_key& key) override {
@@ -139,7 +139,7 @@ public:
       if (!state)
         return state.error();
       const auto* current = state->current ? &*state->current : nullptr;
-      if (auto err = check_delete(current, pre))
+      if (auto err = check_existing(current, pre))
         return err;
       auto written = record_change(
         of(mongo::collection_of(key)), of(collection::version_contents), key,
@@ -605,6 +605,36 @@ private:
       if (auto err = emit(stored_record{std::move(version)}))
         return err;
     return {};
+  }
+
+  /// Writes what `plan(state)` decides over the key's document, with its
+  /// version, until no other writer got in between.
+  template <class Plan>
+  caf::expected<put_result> change_key(const config_key& key, Plan plan,
+                                       const change_source& source) {
+    if (auto err = writable())
+      return err;
+    for (int attempt = 0; attempt < max_attempts; ++attempt) {
+      auto state = key_state_of(key);
+      if (!state)
+        return state.error();
+      auto planned = plan(*state);
+      if (!planned)
+        return planned;
+      planned->revision = state->history.revision;
+      if (!planned->changed)
+        return planned;
+      planned->revision += 1;
+      auto written = record_change(
+        of(mongo::collection_of(key)), of(collection::version_contents), key,
+        *state, &planned->record,
+        version_of(planned->record, planned->revision, source), policy_);
+      if (!written)
+        return written.error();
+      if (*written)
+        return planned;
+    }
+    return too_contended("storing a configuration");
   }
 
   caf::expected<key_state> key_state_of(const config_key& key) {

@@ -88,26 +88,29 @@ public:
                                        int64_t now_ms,
                                        const change_source& source) override {
     return write([&]() -> caf::expected<put_result> {
-      auto current = get_config(key);
-      if (!current && error_code(current.error()) != ec::not_found)
+      auto current = current_config(key);
+      if (!current)
         return current.error();
-      auto plan = plan_put(current ? &*current : nullptr, key, content, pre,
-                           new_config_id, now_ms);
-      if (!plan)
-        return plan;
-      auto revision = versions_.revision_of(key);
-      if (!revision)
-        return revision.error();
-      plan->revision = *revision;
-      if (!plan->changed)
-        return plan;
-      plan->revision = *revision + 1;
-      if (auto err = store_config(plan->record, plan->revision))
+      return store_change(key, current->get(), content, pre, new_config_id,
+                          now_ms, source);
+    });
+  }
+
+  caf::expected<put_result>
+  modify_config(const config_key& key, const config_modifier& change,
+                const precondition& pre, const std::string& new_config_id,
+                int64_t now_ms, const change_source& source) override {
+    return write([&]() -> caf::expected<put_result> {
+      auto current = current_config(key);
+      if (!current)
+        return current.error();
+      if (auto err = check_existing(current->get(), pre))
         return err;
-      if (auto err = versions_.record(
-            version_of(plan->record, plan->revision, source)))
-        return err;
-      return plan;
+      auto content = change(**current);
+      if (!content)
+        return content.error();
+      return store_change(key, current->get(), *content, {}, new_config_id,
+                          now_ms, source);
     });
   }
 
@@ -137,10 +140,10 @@ public:
   delete_config(const config_key& key, const precondition& pre, int64_t now_ms,
                 const change_source& source) override {
     return write([&]() -> caf::expected<config_record> {
-      auto current = get_config(key);
-      if (!current && error_code(current.error()) != ec::not_found)
+      auto current = current_config(key);
+      if (!current)
         return current.error();
-      if (auto err = check_delete(current ? &*current : nullptr, pre))
+      if (auto err = check_existing(current->get(), pre))
         return err;
       auto revision = versions_.revision_of(key);
       if (!revision)
@@ -151,9 +154,9 @@ public:
       if (auto err = q.run())
         return err;
       if (auto err = versions_.record(
-            tombstone_of(*current, *revision + 1, now_ms, source)))
+            tombstone_of(**current, *revision + 1, now_ms, source)))
         return err;
-      return std::move(*current);
+      return std::move(**current);
     });
   }
 
@@ -563,6 +566,42 @@ private:
            dispatch.config_id, static_cast<int64_t>(delivery_status::dispatched),
            dispatch.content, now_ms);
     return q.run();
+  }
+
+  /// The configuration at `key`, null when there is none.
+  caf::expected<std::unique_ptr<config_record>>
+  current_config(const config_key& key) {
+    auto found = get_config(key);
+    if (found)
+      return std::make_unique<config_record>(std::move(*found));
+    if (error_code(found.error()) == ec::not_found)
+      return std::unique_ptr<config_record>{};
+    return found.error();
+  }
+
+  /// Stores `content` at `key` over `current` as `put_config` does, with
+  /// its version.
+  caf::expected<put_result>
+  store_change(const config_key& key, const config_record* current,
+               const std::string& content, const precondition& pre,
+               const std::string& new_config_id, int64_t now_ms,
+               const change_source& source) {
+    auto plan = plan_put(current, key, content, pre, new_config_id, now_ms);
+    if (!plan)
+      return plan;
+    auto revision = versions_.revision_of(key);
+    if (!revision)
+      return revision.error();
+    plan->revision = *revision;
+    if (!plan->changed)
+      return plan;
+    plan->revision = *revision + 1;
+    if (auto err = store_config(plan->record, plan->revision))
+      return err;
+    if (auto err = versions_.record(
+          version_of(plan->record, plan->revision, source)))
+      return err;
+    return plan;
   }
 
   /// Writes `x` at its key as revision `revision`.

@@ -29,7 +29,7 @@ plan_put(const config_record* current, const config_key& key,
   return put_result{std::move(record), true, current == nullptr, {}};
 }
 
-caf::error check_delete(const config_record* current,
+caf::error check_existing(const config_record* current,
                         const precondition& pre) {
   if (!current)
     return pre.required ? make_error(ec::precondition_failed,

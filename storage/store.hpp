@@ -82,6 +82,23 @@ public:
                 const change_source& source = {change_origin::remove, {}})
     = 0;
 
+  /// What a partial update (B2) makes of the current configuration: its new
+  /// content, minified, or why it cannot apply.
+  using config_modifier
+    = std::function<caf::expected<std::string>(const config_record& current)>;
+
+  /// Replaces the document at `key` by what `change` makes of it, if `pre`
+  /// admits the current configId, as `put_config` replaces it (identical
+  /// content is no change). `ec::not_found` without a document (with an
+  /// If-Match: `ec::precondition_failed`); `change`'s error as it is. A
+  /// backend that retries on concurrent writers applies `change` again to
+  /// what is there then, so no write is lost.
+  virtual caf::expected<put_result>
+  modify_config(const config_key& key, const config_modifier& change,
+                const precondition& pre, const std::string& new_config_id,
+                int64_t now_ms, const change_source& source)
+    = 0;
+
   // -- revision history (B1) -------------------------------------------------
 
   /// The latest revision of `key`, also after a delete; 0 for a key never
@@ -223,10 +240,10 @@ plan_put(const config_record* current, const config_key& key,
          const std::string& content, const precondition& pre,
          const std::string& new_config_id, int64_t now_ms);
 
-/// For backends: whether a delete may remove `current` (null: no record).
-/// `ec::precondition_failed` when `pre` does not admit it, `ec::not_found`
-/// without a record.
-caf::error check_delete(const config_record* current, const precondition& pre);
+/// For backends: whether a change that needs a record (a delete, a patch)
+/// may apply to `current` (null: no record). `ec::precondition_failed` when
+/// `pre` does not admit it, `ec::not_found` without a record.
+caf::error check_existing(const config_record* current, const precondition& pre);
 
 /// The version a change records: `record` as it now is, at `revision`.
 config_version version_of(const config_record& record, int64_t revision,

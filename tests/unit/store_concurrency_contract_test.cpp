@@ -201,6 +201,32 @@ TEST_P(concurrency_contract, every_acknowledged_write_has_its_version_alone) {
   EXPECT_EQ(*kept_revisions.rbegin(), int64_t{rounds} * int64_t{writer_count});
 }
 
+TEST_P(concurrency_contract, a_partial_update_loses_no_concurrent_write) {
+  constexpr int increments = 40;
+  auto key = endpoint_key("ep-1", "v1", "counter");
+  put(key, counter_content(0), "id-initial", 1000);
+  auto increment = [](const config_record& current)
+    -> caf::expected<std::string> {
+    auto count = counter_value(current.content);
+    if (!count)
+      return count.error();
+    return counter_content(*count + 1);
+  };
+  // Both writers increment at once, without preconditions: each change
+  // applies to what the other left.
+  auto results = race<caf::error>(
+    increments, [&](int round, size_t w, store& s) -> caf::error {
+      auto written = s.modify_config(key, increment, {}, id_of(round, w),
+                                     2000 + round, {change_origin::patch, ""});
+      return written ? caf::error{} : written.error();
+    });
+  for (size_t w = 0; w < writer_count; ++w)
+    for (const auto& err : results[w])
+      EXPECT_FALSE(err) << "writer " << w << ": " << render(err);
+  EXPECT_EQ(ok(counter_value(ok(writer().get_config(key)).content)),
+            int64_t{increments} * int64_t{writer_count});
+}
+
 TEST_P(concurrency_contract,
        racing_creates_of_one_key_both_succeed_and_one_creates) {
   constexpr int rounds = 40;

@@ -156,6 +156,56 @@ TEST_P(config_contract, list_returns_the_scope_sorted_by_name) {
   EXPECT_TRUE(ok(writer().list_configs(endpoint_key("ep-3"))).empty());
 }
 
+// -- modify_config (B2) -------------------------------------------------------------
+
+/// A change appending `suffix` to a JSON string content.
+store::config_modifier append(std::string suffix) {
+  return [suffix](const config_record& current) -> caf::expected<std::string> {
+    auto text = current.content;
+    text.insert(text.size() - 1, suffix);
+    return text;
+  };
+}
+
+TEST_P(config_contract, modify_changes_what_is_there) {
+  auto key = endpoint_key("ep-1");
+  put(key, R"("a")", "id-1", 1000);
+  auto changed = ok(writer().modify_config(key, append("b"), {}, "id-2", 2000,
+                                           {change_origin::patch, "p"}));
+  EXPECT_TRUE(changed.changed);
+  EXPECT_EQ(changed.record,
+            (config_record{key, "id-2", R"("ab")", 1000, 2000}));
+  EXPECT_EQ(ok(writer().get_config(key)), changed.record);
+  // No change, no new configId.
+  auto same = ok(writer().modify_config(
+    key, [](const config_record& c) { return caf::expected<std::string>{c.content}; },
+    {}, "id-3", 3000, {}));
+  EXPECT_FALSE(same.changed);
+  EXPECT_EQ(same.record.config_id, "id-2");
+}
+
+TEST_P(config_contract, modify_never_creates_and_refuses_as_its_change_does) {
+  auto key = endpoint_key("ep-1");
+  EXPECT_TRUE(fails_with(ec::not_found, writer().modify_config(
+                                          key, append("x"), {}, "id-1", 1000, {})));
+  EXPECT_TRUE(fails_with(ec::precondition_failed,
+                         writer().modify_config(key, append("x"), if_match(),
+                                                "id-1", 1000, {})));
+  put(key, R"("a")", "id-1", 1000);
+  EXPECT_TRUE(fails_with(ec::precondition_failed,
+                         writer().modify_config(key, append("x"),
+                                                if_match({"id-0"}), "id-2", 2000,
+                                                {})));
+  auto refuse = [](const config_record&) -> caf::expected<std::string> {
+    return make_error(ec::conflict, "cannot apply");
+  };
+  EXPECT_TRUE(fails_with(ec::conflict, writer().modify_config(
+                                         key, refuse, {}, "id-2", 2000, {})));
+  // Nothing changed, no version either.
+  EXPECT_EQ(ok(writer().get_config(key)).content, R"("a")");
+  EXPECT_EQ(ok(writer().revision_of(key)), 1);
+}
+
 // -- delete_config ----------------------------------------------------------------
 
 TEST_P(config_contract, delete_returns_the_removed_record) {

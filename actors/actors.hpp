@@ -20,6 +20,14 @@
 
 namespace ecr {
 
+/// A partial update (B2) on its way to the store writer: what it makes of a
+/// configuration's current content (its new content, minified, or why it
+/// cannot apply). Carries a closure, so it never leaves the process.
+struct config_change {
+  std::function<caf::expected<std::string>(const config_record& current)>
+    apply;
+};
+
 /// The STORE WRITER: the single writer of the store. Writes are grouped into
 /// one durable commit per batch; each is answered only after that commit.
 using store_writer_actor = caf::typed_actor<
@@ -35,6 +43,14 @@ using store_writer_actor = caf::typed_actor<
   // it changes, at one time.
   caf::replies_to<atom::put, std::vector<config_key>, std::string, int64_t,
                   change_source>::with<std::vector<put_result>>,
+  // Patches a configuration under an If-Match, with the configId to use if
+  // its content changes, at a time.
+  caf::replies_to<atom::patch, config_key, config_change, precondition,
+                  std::string, int64_t, change_source>::with<put_result>,
+  // Patches the configurations at many keys, all or nothing: every result
+  // is computed before any is written; keys without one are reported.
+  caf::replies_to<atom::patch, std::vector<config_key>, config_change,
+                  int64_t, change_source>::with<bulk_patch_result>,
   // Records a delivery confirmation (implicit or explicit) at a time.
   caf::replies_to<atom::confirm, status_record, bool, int64_t>::with<
     status_record>,
@@ -61,6 +77,7 @@ using store_writer_actor = caf::typed_actor<
 
 struct config_reads;
 class read_batcher;
+
 
 /// A STORE READER: answers reads on its own store handle and offers the read
 /// cache what single-configuration reads find. Callers outside the actor
@@ -105,6 +122,12 @@ using config_manager_actor = caf::typed_actor<
   // Upserts one content at many keys (E5, E6); answers how many changed.
   caf::replies_to<atom::put, std::vector<config_key>, std::string,
                   change_source>::with<uint64_t>,
+  // Patches one configuration under an If-Match (B2).
+  caf::replies_to<atom::patch, config_key, config_change, precondition,
+                  change_source>::with<put_result>,
+  // Patches many configurations, all or nothing (B2).
+  caf::replies_to<atom::patch, std::vector<config_key>, config_change,
+                  change_source>::with<bulk_patch_result>,
   // Reads one configuration.
   caf::replies_to<atom::get, config_key>::with<config_record>,
   // Deletes one configuration under an If-Match.
@@ -410,5 +433,6 @@ private:
 // the process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::gateway_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::config_reads)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::config_change)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ecr::app_catalog)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<ecr::read_batcher>)

@@ -59,6 +59,16 @@ void announce_upsert(manager_pointer self, const put_result& result) {
                             : std::vector<std::string>{key.endpoint_id});
 }
 
+/// After an upsert committed: a change goes into the cache, to the other
+/// replicas and to whoever listens.
+void committed(manager_pointer self, const put_result& result) {
+  if (!result.changed)
+    return;
+  self->state.cfg.cache->put(result.record);
+  tell_replicas(self, result.record.key);
+  announce_upsert(self, result);
+}
+
 } // namespace
 
 caf::error validate(const config_manager_config& cfg) {
@@ -89,12 +99,8 @@ config_manager(manager_pointer self, config_manager_config cfg) {
         ->request(st.cfg.writer, caf::infinite, atom::put_v, key, content, pre,
                   make_uuid_v4(), now_ms(), source)
         .then(
-          [self, &st, promise](put_result& result) mutable {
-            if (result.changed) {
-              st.cfg.cache->put(result.record);
-              tell_replicas(self, result.record.key);
-              announce_upsert(self, result);
-            }
+          [self, promise](put_result& result) mutable {
+            committed(self, result);
             promise.deliver(std::move(result));
           },
           [promise](caf::error& err) mutable { promise.deliver(err); });
@@ -108,16 +114,44 @@ config_manager(manager_pointer self, config_manager_config cfg) {
         ->request(st.cfg.writer, caf::infinite, atom::put_v, keys, content,
                   now_ms(), source)
         .then(
-          [self, &st, promise](std::vector<put_result>& results) mutable {
+          [self, promise](std::vector<put_result>& results) mutable {
             uint64_t changed = 0;
-            for (const auto& result : results)
-              if (result.changed) {
-                ++changed;
-                st.cfg.cache->put(result.record);
-                tell_replicas(self, result.record.key);
-                announce_upsert(self, result);
-              }
+            for (const auto& result : results) {
+              changed += result.changed ? 1 : 0;
+              committed(self, result);
+            }
             promise.deliver(changed);
+          },
+          [promise](caf::error& err) mutable { promise.deliver(err); });
+      return promise;
+    },
+    [self, &st](atom::patch, const config_key& key, const config_change& change,
+                const precondition& pre,
+                const change_source& source) -> caf::result<put_result> {
+      auto promise = self->make_response_promise<put_result>();
+      self
+        ->request(st.cfg.writer, caf::infinite, atom::patch_v, key, change,
+                  pre, make_uuid_v4(), now_ms(), source)
+        .then(
+          [self, promise](put_result& result) mutable {
+            committed(self, result);
+            promise.deliver(std::move(result));
+          },
+          [promise](caf::error& err) mutable { promise.deliver(err); });
+      return promise;
+    },
+    [self, &st](atom::patch, const std::vector<config_key>& keys,
+                const config_change& change,
+                const change_source& source) -> caf::result<bulk_patch_result> {
+      auto promise = self->make_response_promise<bulk_patch_result>();
+      self
+        ->request(st.cfg.writer, caf::infinite, atom::patch_v, keys, change,
+                  now_ms(), source)
+        .then(
+          [self, promise](bulk_patch_result& outcome) mutable {
+            for (const auto& result : outcome.results)
+              committed(self, result);
+            promise.deliver(std::move(outcome));
           },
           [promise](caf::error& err) mutable { promise.deliver(err); });
       return promise;

@@ -84,6 +84,43 @@ caf::expected<put_result> with_followers(store& db,
   return result;
 }
 
+/// `err`, its message naming the endpoint of `key` it happened at.
+caf::error at_endpoint(const config_key& key, const caf::error& err) {
+  return make_error(error_code(err), "endpoint " + key.app_version + "/"
+                                      + key.endpoint_id + ": "
+                                      + error_message(err));
+}
+
+caf::expected<bulk_patch_result>
+patch_all(store& db, const std::vector<config_key>& keys,
+          const config_change& change, int64_t now_ms,
+          const change_source& source) {
+  bulk_patch_result outcome;
+  // Every result is computed first: one refusal refuses the call before
+  // anything is written.
+  std::vector<const config_key*> present;
+  for (const auto& key : keys) {
+    auto current = db.get_config(key);
+    if (!current) {
+      if (error_code(current.error()) != ec::not_found)
+        return current.error();
+      outcome.missing.push_back(key);
+      continue;
+    }
+    if (auto content = change.apply(*current); !content)
+      return at_endpoint(key, content.error());
+    present.push_back(&key);
+  }
+  for (const auto* key : present) {
+    auto result = db.modify_config(*key, change.apply, {}, make_uuid_v4(),
+                                   now_ms, source);
+    if (!result)
+      return at_endpoint(*key, result.error());
+    outcome.results.push_back(std::move(*result));
+  }
+  return outcome;
+}
+
 caf::error validate(const store_writer_config& cfg) {
   if (cfg.max_batch == 0)
     return make_error(ec::invalid_configuration,
@@ -185,6 +222,23 @@ store_writer(store_writer_actor::stateful_pointer<store_writer_state> self,
           }
           return results;
         });
+    },
+    [self](atom::patch, const config_key& key, const config_change& change,
+           const precondition& pre, const std::string& new_config_id,
+           int64_t now_ms,
+           const change_source& source) -> caf::result<put_result> {
+      return enqueue<put_result>(self, [=](store& db) {
+        return with_followers(db, db.modify_config(key, change.apply, pre,
+                                                   new_config_id, now_ms,
+                                                   source));
+      });
+    },
+    [self](atom::patch, const std::vector<config_key>& keys,
+           const config_change& change, int64_t now_ms,
+           const change_source& source) -> caf::result<bulk_patch_result> {
+      return enqueue<bulk_patch_result>(self, [=](store& db) {
+        return patch_all(db, keys, change, now_ms, source);
+      });
     },
     [self](atom::confirm, const status_record& confirmation, bool implicit,
            int64_t now_ms) -> caf::result<status_record> {

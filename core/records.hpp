@@ -177,6 +177,18 @@ typename Inspector::result_type inspect(Inspector& f, put_result& x) {
            x.revision, x.followers);
 }
 
+/// The outcome of a bulk partial update (B2): each patched configuration's
+/// upsert, and the keys that had no configuration to patch.
+struct bulk_patch_result {
+  std::vector<put_result> results;
+  std::vector<config_key> missing;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bulk_patch_result& x) {
+  return f(caf::meta::type_name("bulk_patch_result"), x.results, x.missing);
+}
+
 /// The outcome of a delete: what was removed and, for an endpoint's own
 /// configuration, the default of the same name now in force (if any), read
 /// in the same transaction.

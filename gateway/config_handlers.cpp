@@ -3,6 +3,7 @@
 #include "applications/app_catalog.hpp"
 #include "applications/schema_check.hpp"
 #include "gateway/json.hpp"
+#include "gateway/patches.hpp"
 #include "gateway/request.hpp"
 #include "storage/config_cache.hpp"
 
@@ -84,6 +85,8 @@ void rest_handler::handle_config(const http_request& req,
       },
       atom::erase_v, std::move(*key), if_match(req),
       change_source{change_origin::remove, who.actor});
+  if (req.method == "PATCH")
+    return handle_patch(req, std::move(*key), who, std::move(reply));
   if (auto err = check_json_content_type(req))
     return reply(error_response(err));
   auto content = minify_json(req.body);
@@ -98,6 +101,22 @@ void rest_handler::handle_config(const http_request& req,
     [](put_result& result) { return config_response(result.record); },
     atom::put_v, std::move(*key), std::move(*content), if_match(req),
     change_source{change_origin::put, who.actor});
+}
+
+/// B2: a merge patch or a JSON Patch of one configuration; never creates.
+void rest_handler::handle_patch(const http_request& req, config_key key,
+                                const caller& who, http_reply reply) const {
+  auto kind = patch_kind_of(req);
+  if (!kind)
+    return reply(error_response(kind.error()));
+  if (auto err = check_patch(*kind, req.body))
+    return reply(error_response(err));
+  ask<put_result>(
+    cfg_.config_manager, std::move(reply),
+    [](put_result& result) { return config_response(result.record); },
+    atom::patch_v, std::move(key),
+    change_of(*kind, req.body, cfg_.applications), if_match(req),
+    change_source{change_origin::patch, who.actor});
 }
 
 void rest_handler::handle_list(const route_match& found,

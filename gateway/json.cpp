@@ -120,7 +120,8 @@ caf::error bad_batch(std::string reason) {
 
 } // namespace
 
-caf::expected<batch_request> parse_batch(std::string_view body) {
+caf::expected<batch_request> parse_batch(std::string_view body,
+                                         std::string_view payload_member) {
   auto minified = minify_json(body);
   if (!minified)
     return minified.error();
@@ -150,9 +151,9 @@ caf::expected<batch_request> parse_batch(std::string_view body) {
     }
   }
   // The raw text, not a re-serialization: numbers keep their spelling.
-  auto payload = raw_member(*minified, "configPayload");
-  if (!payload || root["configPayload"].error())
-    return bad_batch("configPayload is required");
+  auto payload = raw_member(*minified, payload_member);
+  if (!payload || root[payload_member].error())
+    return bad_batch(std::string{payload_member} + " is required");
   result.payload = std::string{*payload};
   return result;
 }

@@ -21,19 +21,23 @@ struct status_query;
 /// included, stays byte-identical. Fails with `ec::invalid_argument`.
 caf::expected<std::string> minify_json(std::string_view text);
 
-/// A batch upsert body (E5, A16): one configuration for many endpoints.
+/// A batch body: one configuration (E5, A16) or one patch (B2) for many
+/// endpoints.
 struct batch_request {
-  /// `configPayload`, minified, byte-identical otherwise.
+  /// The payload member, minified, byte-identical otherwise.
   std::string payload;
   /// (appVersionName, endpointId) pairs, in body order.
   std::vector<std::pair<std::string, std::string>> targets;
 };
 
-/// Parses `{"configPayload": <any JSON>, "endpoints": {"<appVersionName>":
-/// ["<endpointId>", …], …}}`: `configPayload` required, `endpoints` a
-/// non-empty object of non-empty arrays of strings. Identifiers are checked
-/// by the caller. Fails with `ec::invalid_argument` naming the problem.
-caf::expected<batch_request> parse_batch(std::string_view body);
+/// Parses `{"<payload_member>": <any JSON>, "endpoints":
+/// {"<appVersionName>": ["<endpointId>", …], …}}`: the payload required,
+/// `endpoints` a non-empty object of non-empty arrays of strings.
+/// Identifiers are checked by the caller. Fails with `ec::invalid_argument`
+/// naming the problem.
+caf::expected<batch_request>
+parse_batch(std::string_view body,
+            std::string_view payload_member = "configPayload");
 
 /// A system configuration body (S1, S5, A17).
 struct system_config_input {

@@ -87,9 +87,13 @@ void rest_handler::serve(const http_request& req, http_reply reply,
     case route_id::statuses:
       return handle_statuses(query, tenant, std::move(reply));
     case route_id::batch:
-      return handle_batch(req, query, who, std::move(reply));
+      return req.method == "PATCH"
+               ? handle_batch_patch(req, query, who, std::move(reply))
+               : handle_batch(req, query, who, std::move(reply));
     case route_id::filter:
-      return handle_filter(req, found, query, who, std::move(reply));
+      return req.method == "PATCH"
+               ? handle_filter_patch(req, found, query, who, std::move(reply))
+               : handle_filter(req, found, query, who, std::move(reply));
     case route_id::endpoint_history:
     case route_id::default_history:
       return handle_history(found, query, tenant, std::move(reply));
@@ -120,14 +124,12 @@ void rest_handler::serve(const http_request& req, http_reply reply,
   }
 }
 
-access_request rest_handler::access_of(const http_request& req,
-                                       std::vector<std::string> permissions) {
+access_request rest_handler::access_of(const http_request& req) {
   access_request result;
   if (auto header = req.header("authorization"))
     result.credential = *header;
   if (auto header = req.header("x-iamcore-api-key"))
     result.api_key = *header;
-  result.permissions = std::move(permissions);
   return result;
 }
 

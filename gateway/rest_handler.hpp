@@ -15,9 +15,11 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ecr {
@@ -64,11 +66,18 @@ private:
                      http_reply reply) const;
   void handle_list(const route_match& found, const std::string& tenant,
                    http_reply reply) const;
+  void handle_patch(const http_request& req, config_key key,
+                    const caller& who, http_reply reply) const;
   void handle_batch(const http_request& req, std::string_view query,
                     const caller& who, http_reply reply) const;
+  void handle_batch_patch(const http_request& req, std::string_view query,
+                          const caller& who, http_reply reply) const;
   void handle_filter(const http_request& req, const route_match& found,
                      std::string_view query, const caller& who,
                      http_reply reply) const;
+  void handle_filter_patch(const http_request& req, const route_match& found,
+                           std::string_view query, const caller& who,
+                           http_reply reply) const;
   void handle_history(const route_match& found, std::string_view query,
                       const std::string& tenant, http_reply reply) const;
   void handle_version(const route_match& found, std::string_view query,
@@ -96,6 +105,36 @@ private:
 
   // -- helpers ---------------------------------------------------------------
 
+  /// Writes to the keys of a batch or filter on the bridge.
+  using keys_writer = std::function<void(
+    gateway_actor::pointer, const http_reply&, const std::vector<config_key>&)>;
+
+  /// Checks the keys of a filter before anything else is asked.
+  using keys_check = std::function<caf::error(const std::vector<config_key>&)>;
+
+  /// The keys a batch body names (E5, B2), checked and in the caller's
+  /// tenant; its `payload_member` goes to `payload`.
+  caf::expected<std::vector<config_key>>
+  batch_keys(const http_request& req, std::string_view query,
+             std::string_view payload_member, const std::string& tenant,
+             std::string& payload) const;
+
+  /// Runs `write` on the bridge once the caller may update each of `keys`.
+  void write_keys(const http_request& req, std::vector<config_key> keys,
+                  http_reply reply, keys_writer write) const;
+
+  /// The filter ID and configuration name a filter route names.
+  static caf::expected<std::pair<std::string, std::string>>
+  filter_of(const route_match& found, std::string_view query);
+
+  /// Asks EPR for the endpoints of the filter (E6, A15), checks them
+  /// (identifiers, `check`, tenant boundary), and runs `write` once the
+  /// caller may update each.
+  void for_filter(const http_request& req,
+                  std::pair<std::string, std::string> filter_name,
+                  const caller& who, http_reply reply, keys_check check,
+                  keys_writer write) const;
+
   /// The endpoint (or default) and app version a config route addresses:
   /// endpoint routes capture (endpointId, appVersionName, ...), default
   /// routes (appVersionName, ...).
@@ -109,8 +148,7 @@ private:
                                           const std::string& tenant);
 
   /// What the caller presents: its Authorization header.
-  static access_request access_of(const http_request& req,
-                                  std::vector<std::string> permissions = {});
+  static access_request access_of(const http_request& req);
 
   /// Who a permitted caller is served as.
   caller caller_of(const access_grant& grant) const;

@@ -88,6 +88,10 @@ http_server_options http_options(const settings::server_settings& cfg) {
   result.io_threads = cfg.io_threads;
   result.max_body_bytes = cfg.max_body_bytes;
   result.request_timeout = std::chrono::seconds{cfg.request_timeout_seconds};
+  result.read_timeout = std::chrono::seconds{cfg.read_timeout_seconds};
+  result.idle_timeout = std::chrono::seconds{cfg.idle_timeout_seconds};
+  result.write_timeout = std::chrono::seconds{cfg.write_timeout_seconds};
+  result.max_connections = static_cast<size_t>(cfg.max_connections);
   return result;
 }
 

@@ -13,7 +13,6 @@
 
 #include <chrono>
 #include <csignal>
-#include <sstream>
 #include <thread>
 
 namespace ecr::test {
@@ -51,16 +50,6 @@ private:
   int fd_;
   uint16_t port_ = 0;
 };
-
-/// The lines of `output` that contain `level`.
-std::vector<std::string> lines_with(const std::string& output, const std::string& level) {
-  std::vector<std::string> found;
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);)
-    if (line.find(level) != std::string::npos)
-      found.push_back(line);
-  return found;
-}
 
 /// Runs the binary to its failed start: `code` within the limit, and one
 /// error line that mentions `cause`.

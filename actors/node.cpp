@@ -5,6 +5,7 @@
 #include "actors/config_manager.hpp"
 #include "actors/actors.hpp"
 #include "actors/status_recorder.hpp"
+#include "actors/stop_control.hpp"
 #include "actors/store_actors.hpp"
 #include "applications/app_catalog.hpp"
 #include "core/error.hpp"
@@ -29,7 +30,6 @@
 
 #include <atomic>
 #include <csignal>
-#include <pthread.h>
 #include <unistd.h>
 
 namespace ecr {
@@ -78,6 +78,21 @@ void probe_all(std::shared_ptr<std::vector<health_probe>> probes, size_t index,
     parts.push_back(std::move(health));
     probe_all(probes, index + 1, std::move(parts), promise);
   });
+}
+
+/// The REST listener as the settings describe it.
+http_server_options http_options(const settings::server_settings& cfg) {
+  http_server_options result;
+  result.address = cfg.address;
+  result.port = cfg.port;
+  result.io_threads = cfg.io_threads;
+  result.max_body_bytes = cfg.max_body_bytes;
+  result.request_timeout = std::chrono::seconds{cfg.request_timeout_seconds};
+  result.read_timeout = std::chrono::seconds{cfg.read_timeout_seconds};
+  result.idle_timeout = std::chrono::seconds{cfg.idle_timeout_seconds};
+  result.write_timeout = std::chrono::seconds{cfg.write_timeout_seconds};
+  result.max_connections = static_cast<size_t>(cfg.max_connections);
+  return result;
 }
 
 /// NATS readiness; "disabled" counts as up when the node runs without it.
@@ -477,13 +492,14 @@ connect_gateway(caf::scoped_actor& self, const node_actor& supervisor,
 
 int run_service(const settings& cfg) {
   auto started = std::chrono::steady_clock::now();
-  // Only the main thread's sigwait may see termination signals: block them
-  // before any other thread exists, so every thread inherits the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto grace = std::chrono::seconds{cfg.service.graceful_shutdown_seconds};
+  // First: it must exist before any other thread. Destroyed last, it bounds
+  // every stop, up to the end of the actor system.
+  auto stop = stop_control::start(grace);
+  if (!stop) {
+    ECR_ERROR("cannot start: {}", error_message(stop.error()));
+    return 1;
+  }
   std::signal(SIGPIPE, SIG_IGN);
   if (cfg.tekton.enabled || cfg.security.active())
     outbound_http_client::global_init();
@@ -516,20 +532,15 @@ int run_service(const settings& cfg) {
     if (!rest)
       start_error = rest.error();
     if (!start_error) {
-      http_server_options http;
-      http.address = cfg.server.address;
-      http.port = cfg.server.port;
-      http.io_threads = cfg.server.io_threads;
-      http.max_body_bytes = cfg.server.max_body_bytes;
-      http.request_timeout
-        = std::chrono::seconds{cfg.server.request_timeout_seconds};
-      auto started_server = http_server::start(http, make_rest_handler(*rest));
+      auto started_server = http_server::start(http_options(cfg.server),
+                                               make_rest_handler(*rest));
       if (started_server)
         server = std::move(*started_server);
       else
         start_error = started_server.error();
     }
     if (start_error) {
+      (*stop)->stop_without_drain();
       ECR_ERROR("cannot start: {}", error_message(start_error));
       exit_code = error_code(start_error) == ec::invalid_configuration ? 2 : 1;
     } else {
@@ -539,29 +550,31 @@ int run_service(const settings& cfg) {
                "store {}, started in {} ms)",
                cfg.server.address, server->port(), cfg.service.instance_name,
                cfg.service.replica_id, cfg.storage.backend, elapsed.count());
-      int signal_number = 0;
-      sigwait(&stop_signals, &signal_number);
+      auto signal_number = (*stop)->wait();
       ECR_INFO("{}; stopping: draining requests for up to {} s",
                component_failed ? "a component failed"
                                 : std::string{"received "}
                                     + strsignal(signal_number),
-               cfg.service.graceful_shutdown_seconds);
-      auto grace = std::chrono::seconds{cfg.service.graceful_shutdown_seconds};
+               grace.count());
       if (!server->shutdown(grace))
         ECR_WARN("{} requests were still in flight after the grace period",
                  server->in_flight());
-      // No new NATS deliveries once the actors begin to stop.
-      (*nats)->close();
       if (component_failed)
         exit_code = 1;
     }
+    // Whether or not the start went through: no new NATS deliveries once
+    // the actors begin to stop, and the subscriptions' handlers hold actors
+    // that the actor system would wait for forever.
+    (*nats)->close();
     self->send_exit(supervisor, caf::exit_reason::user_shutdown);
     self->wait_for(supervisor);
   }
   sys.await_all_actors_done();
+  // A failed start said so in its one line.
+  if (server)
+    ECR_INFO("stopped");
   // Destroyed only now: late replies from actors post to its io_context.
   server.reset();
-  ECR_INFO("stopped");
   return exit_code;
 }
 

@@ -15,6 +15,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
@@ -22,6 +23,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 namespace ecr {
 
@@ -33,6 +35,46 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 class server_impl;
+
+/// Where a connection is. Each state but `handling` has a timeout, which the
+/// server's sweep enforces (`handling` has the request deadline).
+enum class phase : uint8_t {
+  /// Waiting for the next request; nothing of it has arrived.
+  idle,
+  /// Reading a request's header.
+  header,
+  /// Reading a request's body.
+  body,
+  /// The handler has the request.
+  handling,
+  /// Writing the response.
+  writing,
+};
+
+/// Lets one log line through per interval for an event that may recur
+/// thousands of times a second, carrying how often it happened since the
+/// previous line.
+class log_throttle {
+public:
+  explicit log_throttle(std::chrono::seconds interval) : interval_(interval) {
+    // nop
+  }
+
+  /// Counts one occurrence; answers how many to report now, or 0.
+  uint64_t occurred() {
+    ++count_;
+    auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - *logged_ < interval_)
+      return 0;
+    logged_ = now;
+    return std::exchange(count_, 0);
+  }
+
+private:
+  std::chrono::seconds interval_;
+  std::optional<std::chrono::steady_clock::time_point> logged_;
+  uint64_t count_ = 0;
+};
 
 /// Canned error responses the server produces before a request reaches the
 /// handler. Bodies follow the API's `{"message": …}` convention.
@@ -52,15 +94,23 @@ public:
   ~session();
 
   void start() {
-    net::dispatch(stream_.get_executor(),
+    net::dispatch(socket_.get_executor(),
                   [self = shared_from_this()] { self->read_header(); });
   }
 
   /// Closes the connection if it is between requests (used when draining).
   void close_if_idle() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_)
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->phase_ == phase::idle || self->phase_ == phase::header)
         self->close();
+    });
+  }
+
+  /// Closes the connection if it spent too long in its phase; `now` is the
+  /// server's sweep count.
+  void sweep(uint64_t now) {
+    net::dispatch(socket_.get_executor(), [self = shared_from_this(), now] {
+      self->enforce_timeout(now);
     });
   }
 
@@ -71,11 +121,13 @@ private:
   void on_body(beast::error_code err);
   void dispatch_request();
   void write(http_response res);
+  void enter(phase next);
+  void enforce_timeout(uint64_t now);
   void close() {
     finish_request();
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
 
   /// A request counts as in flight from its complete header until its
@@ -84,7 +136,7 @@ private:
   void start_request();
   void finish_request();
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
@@ -94,18 +146,45 @@ private:
   /// The request whose reply is awaited (0: none); late replies are dropped.
   uint64_t awaited_ = 0;
   uint64_t last_request_ = 0;
-  bool idle_ = true;
+  phase phase_ = phase::idle;
+  /// The sweep count when the current phase began.
+  uint64_t phase_since_ = 0;
   bool in_request_ = false;
   bool keep_alive_ = true;
 };
+
+/// Pauses between accepts after a failure: the listener stays readable
+/// while the cause (no descriptors left) lasts, so retrying at once spins.
+constexpr std::chrono::milliseconds first_accept_pause{10};
+constexpr std::chrono::milliseconds longest_accept_pause{1000};
+
+/// At most one line per this interval for each recurring connection event.
+constexpr std::chrono::seconds log_interval{10};
+
+/// How often connections are checked against their timeouts: a quarter of
+/// the shortest, at most a second. A connection is closed at most that late
+/// (twice that for the read timeout, whose start a sweep notices). Timers
+/// per request would cost the hot path a kernel timer update each.
+std::chrono::milliseconds sweep_period(const http_server_options& options) {
+  auto shortest = std::min({options.read_timeout, options.idle_timeout,
+                            options.write_timeout});
+  return std::min<std::chrono::milliseconds>(
+    std::chrono::seconds{1}, std::chrono::milliseconds{shortest} / 4);
+}
 
 class server_impl final : public http_server {
 public:
   server_impl(const http_server_options& options, http_service service)
     : options_(options),
       service_(std::move(service)),
+      sweep_period_(sweep_period(options)),
+      read_sweeps_(sweeps_of(options.read_timeout)),
+      idle_sweeps_(sweeps_of(options.idle_timeout)),
+      write_sweeps_(sweeps_of(options.write_timeout)),
       ioc_(options.io_threads),
-      acceptor_(net::make_strand(ioc_)) {
+      acceptor_(net::make_strand(ioc_)),
+      accept_timer_(acceptor_.get_executor()),
+      sweep_timer_(acceptor_.get_executor()) {
     // nop
   }
 
@@ -135,6 +214,7 @@ public:
                           + err.message());
     port_ = acceptor_.local_endpoint().port();
     accept();
+    sweep();
     work_.emplace(ioc_.get_executor());
     for (int i = 0; i < options_.io_threads; ++i)
       threads_.emplace_back([this] { ioc_.run(); });
@@ -156,8 +236,10 @@ public:
     net::post(acceptor_.get_executor(), [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
+      accept_timer_.cancel();
     });
-    close_idle_sessions();
+    for (const auto& conn : open_sessions())
+      conn->close_if_idle();
     bool drained;
     {
       std::unique_lock<std::mutex> guard{idle_mutex_};
@@ -180,6 +262,27 @@ public:
 
   bool draining() const noexcept {
     return draining_.load();
+  }
+
+  /// Sweeps so far: the clock of the connection timeouts.
+  uint64_t sweeps() const noexcept {
+    return sweeps_.load(std::memory_order_relaxed);
+  }
+
+  /// How many sweeps a connection may stay in `p` (0: no limit).
+  uint64_t sweep_limit(phase p) const noexcept {
+    switch (p) {
+      case phase::idle:
+        return idle_sweeps_;
+      case phase::header:
+      case phase::body:
+        return read_sweeps_;
+      case phase::writing:
+        return write_sweeps_;
+      case phase::handling:
+        break;
+    }
+    return 0;
   }
 
   void handle(http_request&& req, http_reply reply) {
@@ -215,6 +318,15 @@ public:
   }
 
 private:
+  /// Sweeps that cover `timeout`: a phase that began just before a sweep
+  /// still gets all of it.
+  uint64_t sweeps_of(std::chrono::seconds timeout) const {
+    auto period = sweep_period_.count();
+    auto span = std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
+                  .count();
+    return static_cast<uint64_t>((span + period - 1) / period);
+  }
+
   void accept() {
     // One io thread needs no strands: its handlers never run concurrently.
     auto executor = options_.io_threads > 1
@@ -223,14 +335,24 @@ private:
     acceptor_.async_accept(
       executor, [this](beast::error_code err, tcp::socket socket) {
         if (err) {
-          if (err != net::error::operation_aborted && acceptor_.is_open()) {
-            ECR_WARN("http: accept failed: {}", err.message());
-            accept();
-          }
+          if (err != net::error::operation_aborted && acceptor_.is_open())
+            pause_accepting(err);
           return;
         }
+        accept_pause_ = {};
         if (draining_)
           return;
+        if (at_capacity()) {
+          // Before any allocation: a flood of connections costs an accept
+          // and a close each.
+          if (auto count = refused_.occurred())
+            ECR_WARN("http: closed {} new connection(s): {} are open "
+                     "(server.max-connections)",
+                     count, options_.max_connections);
+          socket.close(err);
+          accept();
+          return;
+        }
         socket.set_option(tcp::no_delay(true), err);
         auto conn = std::make_shared<session>(std::move(socket), *this);
         add_session(conn.get(), conn);
@@ -239,24 +361,58 @@ private:
       });
   }
 
-  void close_idle_sessions() {
+  void pause_accepting(const beast::error_code& err) {
+    accept_pause_ = std::clamp(accept_pause_ * 2, first_accept_pause,
+                               longest_accept_pause);
+    if (auto count = accept_failures_.occurred())
+      ECR_WARN("http: accepting failed {} time(s): {}; pausing accepts for "
+               "up to {} ms at a time",
+               count, err.message(), longest_accept_pause.count());
+    accept_timer_.expires_after(accept_pause_);
+    accept_timer_.async_wait([this](beast::error_code cancelled) {
+      if (!cancelled && acceptor_.is_open())
+        accept();
+    });
+  }
+
+  bool at_capacity() {
+    std::lock_guard<std::mutex> guard{sessions_mutex_};
+    return sessions_.size() >= options_.max_connections;
+  }
+
+  void sweep() {
+    sweep_timer_.expires_after(sweep_period_);
+    sweep_timer_.async_wait([this](beast::error_code err) {
+      if (err)
+        return;
+      auto now = sweeps_.fetch_add(1, std::memory_order_relaxed) + 1;
+      for (const auto& conn : open_sessions())
+        conn->sweep(now);
+      sweep();
+    });
+  }
+
+  std::vector<std::shared_ptr<session>> open_sessions() {
     // Acted on outside the lock: the last reference to a session may go
-    // here, and its destructor takes the lock to unregister.
+    // there, and its destructor takes the lock to unregister.
     std::vector<std::shared_ptr<session>> open;
-    {
-      std::lock_guard<std::mutex> guard{sessions_mutex_};
-      for (auto& [key, weak] : sessions_)
-        if (auto conn = weak.lock())
-          open.push_back(std::move(conn));
-    }
-    for (const auto& conn : open)
-      conn->close_if_idle();
+    std::lock_guard<std::mutex> guard{sessions_mutex_};
+    open.reserve(sessions_.size());
+    for (auto& [key, weak] : sessions_)
+      if (auto conn = weak.lock())
+        open.push_back(std::move(conn));
+    return open;
   }
 
   // Declared before the io_context: handlers that the io_context destroys
   // still hold sessions, whose destructors unregister here.
   http_server_options options_;
   http_service service_;
+  std::chrono::milliseconds sweep_period_;
+  uint64_t read_sweeps_;
+  uint64_t idle_sweeps_;
+  uint64_t write_sweeps_;
+  std::atomic<uint64_t> sweeps_{0};
   std::atomic<bool> burst_end_posted_{false};
   std::mutex sessions_mutex_;
   std::unordered_map<session*, std::weak_ptr<session>> sessions_;
@@ -269,14 +425,20 @@ private:
   // actors, which have no pending socket operation (e.g. while draining).
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   tcp::acceptor acceptor_;
+  // The accept pauses, the sweep and their logs run on the acceptor's strand.
+  net::steady_timer accept_timer_;
+  net::steady_timer sweep_timer_;
+  std::chrono::milliseconds accept_pause_{0};
+  log_throttle accept_failures_{log_interval};
+  log_throttle refused_{log_interval};
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
 };
 
 session::session(tcp::socket&& socket, server_impl& server)
-  : stream_(std::move(socket)),
+  : socket_(std::move(socket)),
     server_(server),
-    deadline_(stream_.get_executor()) {
+    deadline_(socket_.get_executor()) {
   // nop
 }
 
@@ -297,18 +459,37 @@ void session::finish_request() {
   }
 }
 
+void session::enter(phase next) {
+  phase_ = next;
+  phase_since_ = server_.sweeps();
+}
+
+void session::enforce_timeout(uint64_t now) {
+  if (!socket_.is_open())
+    return;
+  // The next request began arriving since the last sweep (a pending read
+  // keeps what it got in the buffer until the header is complete).
+  if (phase_ == phase::idle && buffer_.size() > 0)
+    enter(phase::header);
+  auto limit = server_.sweep_limit(phase_);
+  // Closing cancels the pending read or write, whose handler ends the
+  // connection.
+  if (limit != 0 && now - phase_since_ > limit)
+    close();
+}
+
 void session::read_header() {
   if (server_.draining()) {
     close();
     return;
   }
-  idle_ = true;
+  // Pipelined requests may already be here.
+  enter(buffer_.size() > 0 ? phase::header : phase::idle);
   parser_.emplace();
   parser_->header_limit(
     static_cast<std::uint32_t>(server_.options().max_header_bytes));
   parser_->body_limit(server_.options().max_body_bytes);
-  stream_.expires_after(server_.options().read_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
+  http::async_read_header(socket_, buffer_, *parser_,
                           [self = shared_from_this()](beast::error_code err,
                                                       size_t) {
                             self->on_header(err);
@@ -316,8 +497,13 @@ void session::read_header() {
 }
 
 void session::on_header(beast::error_code err) {
-  idle_ = false;
-  if (err == http::error::end_of_stream || err == beast::error::timeout
+  // The read timeout runs from the request's first bytes on: keep its start
+  // if a sweep saw them arrive.
+  if (phase_ == phase::idle)
+    enter(phase::body);
+  else
+    phase_ = phase::body;
+  if (err == http::error::end_of_stream
       || err == net::error::operation_aborted || err == net::error::eof
       || err == net::error::connection_reset) {
     close();
@@ -344,7 +530,7 @@ void session::on_header(beast::error_code err) {
   if (beast::iequals(expect, "100-continue")) {
     auto cont = std::make_shared<http::response<http::empty_body>>(
       http::status::continue_, header.version());
-    http::async_write(stream_, *cont,
+    http::async_write(socket_, *cont,
                       [self = shared_from_this(), cont](beast::error_code err,
                                                         size_t) {
                         if (err)
@@ -358,7 +544,7 @@ void session::on_header(beast::error_code err) {
 }
 
 void session::read_body() {
-  http::async_read(stream_, buffer_, *parser_,
+  http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code err, size_t) {
                      self->on_body(err);
                    });
@@ -370,7 +556,7 @@ void session::on_body(beast::error_code err) {
     write(server_error(413, "request body exceeds the configured limit"));
     return;
   }
-  if (err == beast::error::timeout || err == net::error::operation_aborted
+  if (err == net::error::operation_aborted
       || err == http::error::end_of_stream || err == net::error::eof
       || err == http::error::partial_message
       || err == net::error::connection_reset) {
@@ -398,7 +584,7 @@ void session::dispatch_request() {
     req.headers.emplace_back(std::move(name), std::string{field.value()});
   }
   req.body = std::move(message.body());
-  stream_.expires_never();
+  enter(phase::handling);
   auto id = ++last_request_;
   awaited_ = id;
   // The reply holds the session weakly: while it is awaited the deadline
@@ -409,7 +595,7 @@ void session::dispatch_request() {
     auto self = weak_self.lock();
     if (!self)
       return;
-    auto executor = self->stream_.get_executor();
+    auto executor = self->socket_.get_executor();
     // Inline when the handler answered on this strand (cached reads).
     net::dispatch(executor, [self, id, res = std::move(res)]() mutable {
       if (self->awaited_ != id)
@@ -434,7 +620,7 @@ void session::dispatch_request() {
 }
 
 void session::write(http_response res) {
-  idle_ = false;
+  enter(phase::writing);
   response_ = {};
   response_.version(11);
   response_.result(res.status);
@@ -448,7 +634,7 @@ void session::write(http_response res) {
   response_.keep_alive(keep_alive);
   if (res.status != 304 && res.status != 204)
     response_.prepare_payload();
-  http::async_write(stream_, response_,
+  http::async_write(socket_, response_,
                     [self = shared_from_this(),
                      keep_alive](beast::error_code err, size_t) {
                       self->finish_request();
@@ -462,12 +648,27 @@ void session::write(http_response res) {
 
 } // namespace
 
+caf::error validate(const http_server_options& options) {
+  auto positive = [](std::chrono::seconds timeout) {
+    return timeout >= std::chrono::seconds{1};
+  };
+  if (options.io_threads < 1 || options.max_connections < 1
+      || !positive(options.read_timeout) || !positive(options.idle_timeout)
+      || !positive(options.write_timeout) || !positive(options.request_timeout))
+    return make_error(ec::invalid_configuration,
+                      "the HTTP server needs an io thread, room for a "
+                      "connection and timeouts of at least a second");
+  return {};
+}
+
 http_server::~http_server() {
   // nop
 }
 
 caf::expected<std::unique_ptr<http_server>>
 http_server::start(const http_server_options& options, http_service service) {
+  if (auto err = validate(options))
+    return err;
   auto server = std::make_unique<server_impl>(options, std::move(service));
   if (auto err = server->listen())
     return err;

@@ -165,6 +165,22 @@ const std::vector<key_spec>& key_table() {
      integer(1, 3600, [](settings& s, int64_t v) {
        s.server.request_timeout_seconds = static_cast<int>(v);
      })},
+    {"server.read-timeout", {},
+     integer(1, 3600, [](settings& s, int64_t v) {
+       s.server.read_timeout_seconds = static_cast<int>(v);
+     })},
+    {"server.idle-timeout", {},
+     integer(1, 3600, [](settings& s, int64_t v) {
+       s.server.idle_timeout_seconds = static_cast<int>(v);
+     })},
+    {"server.write-timeout", {},
+     integer(1, 3600, [](settings& s, int64_t v) {
+       s.server.write_timeout_seconds = static_cast<int>(v);
+     })},
+    {"server.max-connections", {},
+     integer(1, 1000000, [](settings& s, int64_t v) {
+       s.server.max_connections = static_cast<int>(v);
+     })},
     {"service.instance.name", {"INSTANCE_NAME"},
      instance_name([](settings& s, const std::string& v) {
        s.service.instance_name = v;

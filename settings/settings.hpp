@@ -24,6 +24,10 @@ struct settings {
     int io_threads = 1;
     size_t max_body_bytes = 1024 * 1024;
     int request_timeout_seconds = 30;
+    int read_timeout_seconds = 60;
+    int idle_timeout_seconds = 60;
+    int write_timeout_seconds = 30;
+    int max_connections = 10000;
   } server;
 
   struct service_settings {

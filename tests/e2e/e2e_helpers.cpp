@@ -4,6 +4,7 @@
 #include <rapidjson/error/en.h>
 
 #include <regex>
+#include <sstream>
 
 namespace ecr::test {
 
@@ -185,6 +186,15 @@ std::string json_string_of_size(size_t size, char fill) {
 
 std::string etag_of(const std::string& s) {
   return '"' + s + '"';
+}
+
+std::vector<std::string> lines_with(const std::string& log, const std::string& text) {
+  std::vector<std::string> found;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);)
+    if (line.find(text) != std::string::npos)
+      found.push_back(line);
+  return found;
 }
 
 } // namespace ecr::test

@@ -137,4 +137,7 @@ std::string json_string_of_size(size_t size, char fill = 'x');
 /// `"<configId>"`, the ETag form of a configId.
 std::string etag_of(const std::string& s);
 
+/// The lines of a log that contain `text`.
+std::vector<std::string> lines_with(const std::string& log, const std::string& text);
+
 } // namespace ecr::test

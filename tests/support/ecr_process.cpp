@@ -14,9 +14,16 @@ namespace ecr::test {
 
 namespace {
 
+std::string log_excerpt(const std::string& log) {
+  constexpr size_t max = 8192;
+  return log.size() > max ? "..." + log.substr(log.size() - max) : log;
+}
+
+} // namespace
+
 /// Writes the config file and starts the binary with the test environment.
-std::unique_ptr<process> launch(const ecr_options& options,
-                                const std::filesystem::path& dir) {
+std::unique_ptr<process> launch_ecr(const ecr_options& options,
+                                    const std::filesystem::path& dir) {
   if (options.binary.empty())
     throw std::invalid_argument("ecr_options.binary is empty");
   auto config_path = dir / "service-config.yml";
@@ -43,13 +50,6 @@ std::unique_ptr<process> launch(const ecr_options& options,
     process_options{{options.binary}, std::move(env), log_path.string()});
 }
 
-std::string log_excerpt(const std::string& log) {
-  constexpr size_t max = 8192;
-  return log.size() > max ? "..." + log.substr(log.size() - max) : log;
-}
-
-} // namespace
-
 ecr_exit run_ecr_to_exit(const ecr_options& options, std::chrono::milliseconds timeout) {
   std::unique_ptr<temp_dir> owned;
   auto dir = options.dir;
@@ -57,7 +57,7 @@ ecr_exit run_ecr_to_exit(const ecr_options& options, std::chrono::milliseconds t
     owned = std::make_unique<temp_dir>("ecr-e2e");
     dir = owned->path();
   }
-  auto child = launch(options, dir);
+  auto child = launch_ecr(options, dir);
   auto status = child->wait_exit(timeout);
   if (!status)
     throw std::runtime_error("ecr still running after "
@@ -77,7 +77,7 @@ ecr_process::ecr_process(ecr_options options, std::chrono::milliseconds ready_ti
     owned_nats_ = std::make_unique<nats_server>();
     options.nats_urls = owned_nats_->url();
   }
-  process_ = launch(options, dir_);
+  process_ = launch_ecr(options, dir_);
   static const std::regex ready_line("listening on [^ ]+:([0-9]+)");
   auto deadline = std::chrono::steady_clock::now() + ready_timeout;
   for (;;) {

@@ -39,6 +39,11 @@ struct ecr_exit {
   std::string output;
 };
 
+/// Starts `ecr` in `dir` (which must exist) without waiting for anything,
+/// for tests that act at any moment of its start.
+std::unique_ptr<process> launch_ecr(const ecr_options& options,
+                                    const std::filesystem::path& dir);
+
 /// Starts `ecr` and waits for it to exit by itself.
 ecr_exit run_ecr_to_exit(const ecr_options& options,
                          std::chrono::milliseconds timeout = std::chrono::seconds(20));

@@ -79,6 +79,36 @@ std::vector<std::string> read_lines(const std::string& path) {
   return lines;
 }
 
+std::chrono::milliseconds cpu_time(pid_t pid) {
+  auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  // The command name may hold spaces; the fields after it do not.
+  auto after_name = stat.rfind(')');
+  if (after_name == std::string::npos)
+    throw std::runtime_error("cpu_time: no /proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(after_name + 1));
+  // Fields 3 to 13 precede utime (14) and stime (15).
+  std::string skipped;
+  for (int field = 3; field <= 13; ++field)
+    fields >> skipped;
+  long long user = 0;
+  long long system = 0;
+  fields >> user >> system;
+  return std::chrono::milliseconds((user + system) * 1000 / ::sysconf(_SC_CLK_TCK));
+}
+
+int open_sockets(pid_t pid) {
+  int count = 0;
+  std::error_code ignored;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ignored)) {
+    // A descriptor may close while being looked at.
+    auto target = std::filesystem::read_symlink(entry.path(), ignored);
+    if (target.string().starts_with("socket:"))
+      ++count;
+  }
+  return count;
+}
+
 void replace_file(const std::string& path, const std::string& content) {
   auto temporary = path + ".tmp";
   {

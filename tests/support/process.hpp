@@ -86,6 +86,12 @@ private:
   std::optional<exit_status> status_;
 };
 
+/// CPU time (user and system) process `pid` has used so far.
+std::chrono::milliseconds cpu_time(pid_t pid);
+
+/// How many sockets process `pid` has open.
+int open_sockets(pid_t pid);
+
 /// Reads a whole file; empty when it does not exist.
 std::string read_file(const std::string& path);
 

@@ -3,11 +3,13 @@
 
 #include "gateway/http_server.hpp"
 
+#include "core/error.hpp"
 #include "tests/support/http_client.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -36,6 +38,24 @@ std::unique_ptr<http_server> start_server(http_handler handler,
 
 http_response text(unsigned status, std::string body) {
   return {status, "application/json", {}, std::move(body)};
+}
+
+TEST(http_server, refuses_options_without_a_connection_or_a_timeout) {
+  for (auto change : std::vector<std::function<void(http_server_options&)>>{
+         [](auto& o) { o.max_connections = 0; },
+         [](auto& o) { o.read_timeout = 0s; },
+         [](auto& o) { o.idle_timeout = 0s; },
+         [](auto& o) { o.write_timeout = 0s; },
+         [](auto& o) { o.request_timeout = 0s; },
+         [](auto& o) { o.io_threads = 0; }}) {
+    http_server_options options;
+    options.address = "127.0.0.1";
+    options.port = 0;
+    change(options);
+    auto server = http_server::start(options, http_service{[](http_request&&, http_reply) {}});
+    ASSERT_FALSE(server);
+    EXPECT_EQ(error_code(server.error()), ec::invalid_configuration);
+  }
 }
 
 TEST(http_server, a_handler_that_never_replies_gets_504_and_the_connection_lives) {

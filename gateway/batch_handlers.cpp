@@ -17,9 +17,12 @@ namespace ecr {
 namespace {
 
 /// `access` needing `endpoint:update` on every endpoint of `keys`.
-access_request access_of_keys(access_request access,
-                              const std::vector<config_key>& keys) {
-  access.permissions = endpoint_updates(keys);
+caf::expected<access_request> access_of_keys(access_request access,
+                                             const std::vector<config_key>& keys) {
+  auto permissions = endpoint_updates(keys);
+  if (!permissions)
+    return permissions.error();
+  access.permissions = std::move(*permissions);
   return access;
 }
 
@@ -66,8 +69,10 @@ void rest_handler::handle_batch(const http_request& req, std::string_view query,
     return ask<uint64_t>(cfg_.config_manager, std::move(reply),
                          updated_response, atom::put_v, std::move(keys),
                          std::move(batch->payload));
-  auto permissions = endpoint_updates(keys);
-  check_access(access_of(req, std::move(permissions)), std::move(reply),
+  auto access = access_of_keys(access_of(req), keys);
+  if (!access)
+    return reply(error_response(access.error()));
+  check_access(std::move(*access), std::move(reply),
                [manager = cfg_.config_manager, keys = std::move(keys),
                 content = std::move(batch->payload)](
                  gateway_actor::pointer self, const http_reply& r,
@@ -129,8 +134,10 @@ void rest_handler::handle_filter(const http_request& req,
               };
               if (!guard)
                 return write(self, r, {});
-              when_granted(self, guard,
-                           access_of_keys(access, keys), r, write);
+              auto needed = access_of_keys(access, keys);
+              if (!needed)
+                return r(error_response(needed.error()));
+              when_granted(self, guard, std::move(*needed), r, write);
             },
             [r](caf::error& err) { r(error_response(err)); });
       });

@@ -107,14 +107,12 @@ void rest_handler::serve(const http_request& req, http_reply reply,
   }
 }
 
-access_request rest_handler::access_of(const http_request& req,
-                                       std::vector<std::string> permissions) {
+access_request rest_handler::access_of(const http_request& req) {
   access_request result;
   if (auto header = req.header("authorization"))
     result.credential = *header;
   if (auto header = req.header("x-iamcore-api-key"))
     result.api_key = *header;
-  result.permissions = std::move(permissions);
   return result;
 }
 

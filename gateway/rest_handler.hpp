@@ -87,8 +87,7 @@ private:
                                    const std::string& tenant) const;
 
   /// What the caller presents: its Authorization header.
-  static access_request access_of(const http_request& req,
-                                  std::vector<std::string> permissions = {});
+  static access_request access_of(const http_request& req);
 
   /// The tenant whose data a permitted caller works on.
   const std::string& tenant_of(const access_grant& grant) const;

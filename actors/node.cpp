@@ -126,11 +126,12 @@ node_actor::behavior_type node(node_pointer self,
   st.license = self->spawn<caf::detached>(license_checker, cfg->license);
   if (cfg->memory)
     st.memory = self->spawn<caf::detached>(memory_keeper, *cfg->memory);
+  st.space = std::make_shared<store_space>();
   st.writer = self->spawn<caf::detached>(store_writer,
                                          std::move(cfg->writer_store),
                                          store_writer_config{
                                            cfg->group_commit_max,
-                                           cfg->metrics});
+                                           cfg->metrics, st.space});
   for (auto& reader_store : cfg->reader_stores)
     st.readers.push_back(
       self->spawn<caf::detached>(store_reader, std::move(reader_store),
@@ -279,7 +280,19 @@ node_actor::behavior_type node(node_pointer self,
           ping(self, target, name, std::move(next));
         });
       };
-      add(st.readers.front(), "storage");
+      // Reachable, yet writes may find no space: reads go on, so readiness
+      // holds, and the next write that succeeds shows that space is back.
+      probes->push_back([self, space = st.space](auto next) {
+        ping(self, self->state.readers.front(), "storage",
+             [space, next](component_health health) {
+               if (health.up && space->exhausted) {
+                 health.degraded = true;
+                 health.detail = "out of space: writes are refused (507) "
+                                 "until space is freed; reads are served";
+               }
+               next(std::move(health));
+             });
+      });
       probes->push_back([self](auto next) { next(messaging_health(self->state)); });
       add(st.license, "license");
       if (st.app_settings)

@@ -24,6 +24,7 @@ class live_app_catalog;
 class config_cache;
 class nats_client;
 class service_metrics;
+struct store_space;
 
 /// What the NODE spawns, in order.
 struct node_config {
@@ -65,6 +66,8 @@ struct node_state {
   node_state() = default;
 
   store_writer_actor writer;
+  /// What the writer learned of the store's space, for readiness.
+  std::shared_ptr<store_space> space;
   std::vector<store_reader_actor> readers;
   /// Sends the cache misses of REST and CDTP to the readers.
   std::shared_ptr<read_batcher> reads;

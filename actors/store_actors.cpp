@@ -25,7 +25,10 @@ caf::typed_response_promise<T> enqueue(Self* self, Op op) {
   auto promise = self->template make_response_promise<T>();
   auto outcome = std::make_shared<std::optional<caf::expected<T>>>();
   st.batch.push_back(pending_write{
-    [op = std::move(op), outcome](store& db) { outcome->emplace(op(db)); },
+    [op = std::move(op), outcome](store& db) {
+      outcome->emplace(op(db));
+      return **outcome ? caf::error{} : (*outcome)->error();
+    },
     [promise, outcome](const caf::error& commit_error) mutable {
       if (commit_error)
         promise.deliver(commit_error);
@@ -125,8 +128,9 @@ caf::error validate(const store_writer_config& cfg) {
   if (cfg.max_batch == 0)
     return make_error(ec::invalid_configuration,
                       "storage.group-commit-max: must be at least 1");
-  if (!cfg.metrics)
-    return make_error(ec::invalid_configuration, "store writer needs metrics");
+  if (!cfg.metrics || !cfg.space)
+    return make_error(ec::invalid_configuration,
+                      "store writer needs metrics and a space record");
   return {};
 }
 
@@ -142,18 +146,49 @@ void store_writer_state::flush() {
     return;
   auto writes = std::move(batch);
   batch.clear();
+  std::vector<caf::error> outcomes;
+  outcomes.reserve(writes.size());
   auto err = timed(*cfg.metrics, "commit", [&] {
     if (auto failed = db->begin_batch())
       return failed;
     for (auto& write : writes)
-      write.apply(*db);
+      outcomes.push_back(write.apply(*db));
     return db->commit_batch();
   });
-  if (err)
+  // Running out of space is logged once, by note_space.
+  if (err && error_code(err) != ec::storage_full)
     ECR_ERROR("{}: commit of {} writes failed: {}", name, writes.size(),
               render(err));
+  note_space(writes.size(), err, outcomes);
   for (auto& write : writes)
     write.finish(err);
+}
+
+void store_writer_state::note_space(size_t writes,
+                                    const caf::error& commit_error,
+                                    const std::vector<caf::error>& outcomes) {
+  uint64_t refused = 0;
+  const caf::error* refusal = nullptr;
+  bool stored = false;
+  for (size_t i = 0; i < writes; ++i) {
+    // A commit error is every write's outcome; without one, each ran.
+    const auto& outcome = commit_error ? commit_error : outcomes[i];
+    if (error_code(outcome) == ec::storage_full) {
+      ++refused;
+      refusal = &outcome;
+    } else if (!outcome) {
+      stored = true;
+    }
+  }
+  if (refusal) {
+    cfg.metrics->store_writes_refused("no_space", refused);
+    if (!cfg.space->exhausted.exchange(true))
+      ECR_ERROR("{}: the store is out of space: writes are refused until "
+                "space is freed ({})",
+                name, render(*refusal));
+  } else if (stored && cfg.space->exhausted.exchange(false)) {
+    ECR_INFO("{}: the store has space again: writes succeed", name);
+  }
 }
 
 store_writer_actor::behavior_type

@@ -3,9 +3,9 @@
 #include "actors/actors.hpp"
 #include "storage/store.hpp"
 
-#include <memory>
-
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace ecr {
@@ -15,19 +15,29 @@ class service_metrics;
 
 // -- store writer ---------------------------------------------------------------
 
+/// Whether the store refuses writes for lack of space, as the writer last
+/// saw it: from a write refused so until the next write that succeeds.
+/// Readiness reads it from other threads.
+struct store_space {
+  std::atomic<bool> exhausted{false};
+};
+
 struct store_writer_config {
   /// Most writes committed together.
   size_t max_batch = 512;
-  /// Times each batch commit.
+  /// Times each batch commit and counts the writes refused.
   std::shared_ptr<service_metrics> metrics;
+  /// Told whether writes find space.
+  std::shared_ptr<store_space> space = std::make_shared<store_space>();
 };
 
 caf::error validate(const store_writer_config& cfg);
 
-/// A write accepted but not yet committed: `apply` runs inside the batch;
-/// `finish` answers the client with the outcome, or with the commit error.
+/// A write accepted but not yet committed: `apply` runs inside the batch
+/// and answers its own outcome; `finish` answers the client with it, or
+/// with the commit error.
 struct pending_write {
-  std::function<void(store&)> apply;
+  std::function<caf::error(store&)> apply;
   std::function<void(const caf::error& commit_error)> finish;
 };
 
@@ -42,6 +52,12 @@ struct store_writer_state {
 
   /// Commits the batch (one durable transaction) and answers its writes.
   void flush();
+
+  /// Counts the `writes` of a batch refused for lack of space (each one's
+  /// outcome is `commit_error`, else its own of `outcomes`) and keeps
+  /// `cfg.space` up to date.
+  void note_space(size_t writes, const caf::error& commit_error,
+                  const std::vector<caf::error>& outcomes);
 
   static inline const char* name = "store-writer";
 };

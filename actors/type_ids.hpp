@@ -19,11 +19,14 @@ struct component_health {
   std::string name;
   bool up = false;
   std::string detail;
+  /// Up, yet part of its work fails (`detail` says which): readiness holds.
+  bool degraded = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, component_health& x) {
-  return f(caf::meta::type_name("component_health"), x.name, x.up, x.detail);
+  return f(caf::meta::type_name("component_health"), x.name, x.up, x.detail,
+           x.degraded);
 }
 
 /// An EPR answer to an endpoint-list-by-filter request (20/EFMP).

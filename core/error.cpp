@@ -21,6 +21,7 @@ constexpr std::array<const char*, static_cast<size_t>(ec::ec_count)> ec_names{
   "upstream_failure",
   "unauthenticated",
   "forbidden",
+  "storage_full",
 };
 
 static_assert(ec_names.back() != nullptr,

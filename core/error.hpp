@@ -38,6 +38,8 @@ enum class ec : uint8_t {
   unauthenticated,
   /// The caller is authenticated but not permitted (403).
   forbidden,
+  /// The store had no space for a write, which stored nothing of it (507).
+  storage_full,
   /// Sentinel; keep last.
   ec_count,
 };

@@ -147,6 +147,14 @@ struct service_metrics::impl {
       .Register(*registry),
     {"operation"}, add_plain<Counter>};
 
+  labeled<Counter> writes_refused{
+    prometheus::BuildCounter()
+      .Name("ecr_store_writes_refused_total")
+      .Help("Writes the store refused, by reason (no_space: the store was out "
+            "of space)")
+      .Register(*registry),
+    {"reason"}, add_plain<Counter>};
+
   Gauge& nats_connected = prometheus::BuildGauge()
                             .Name("ecr_nats_connected")
                             .Help("1 while the NATS connection is up")
@@ -196,6 +204,8 @@ service_metrics::service_metrics(std::string_view version)
     .Register(*impl_->registry)
     .Add({{"version", std::string{version}}})
     .Set(1);
+  // Shown at 0 from the start, so that an alert on its increase has a series.
+  impl_->writes_refused.at({"no_space"});
 }
 
 service_metrics::~service_metrics() = default;
@@ -239,6 +249,11 @@ void service_metrics::store_operation(std::string_view operation,
   impl_->store.at({operation}).Observe(seconds(took));
   if (failed)
     impl_->store_errors.at({operation}).Increment();
+}
+
+void service_metrics::store_writes_refused(std::string_view reason,
+                                           uint64_t count) {
+  impl_->writes_refused.at({reason}).Increment(static_cast<double>(count));
 }
 
 void service_metrics::license(std::optional<int64_t> days_left, bool usable) {

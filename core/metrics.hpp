@@ -48,6 +48,10 @@ public:
   /// found", which is an answer).
   void store_operation(std::string_view operation, duration took, bool failed);
 
+  /// `count` writes the store refused, for `reason` (`no_space`): nothing
+  /// of them was stored and their clients were told.
+  void store_writes_refused(std::string_view reason, uint64_t count);
+
   /// The license state after a check: days until it ends (none without a
   /// readable certificate) and whether it is usable.
   void license(std::optional<int64_t> days_left, bool usable);

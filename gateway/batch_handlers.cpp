@@ -22,9 +22,12 @@ namespace {
 constexpr size_t max_patched_endpoints = 10'000;
 
 /// `access` needing `endpoint:update` on every endpoint of `keys`.
-access_request access_of_keys(access_request access,
-                              const std::vector<config_key>& keys) {
-  access.permissions = endpoint_updates(keys);
+caf::expected<access_request> access_of_keys(access_request access,
+                                             const std::vector<config_key>& keys) {
+  auto permissions = endpoint_updates(keys);
+  if (!permissions)
+    return permissions.error();
+  access.permissions = std::move(*permissions);
   return access;
 }
 
@@ -116,9 +119,10 @@ void rest_handler::write_keys(const http_request& req,
                  gateway_actor::pointer self, const http_reply& r) {
                  write(self, r, keys);
                });
-  auto access = access_of(req);
-  access.permissions = endpoint_updates(keys);
-  check_access(std::move(access), std::move(reply),
+  auto access = access_of_keys(access_of(req), keys);
+  if (!access)
+    return reply(error_response(access.error()));
+  check_access(std::move(*access), std::move(reply),
                [keys = std::move(keys), write = std::move(write)](
                  gateway_actor::pointer self, const http_reply& r,
                  const access_grant&) { write(self, r, keys); });
@@ -217,7 +221,10 @@ void rest_handler::for_filter(const http_request& req,
                   return r(error_response(err));
               if (!guard)
                 return write(self, r, keys);
-              when_granted(self, guard, access_of_keys(access, keys), r,
+              auto needed = access_of_keys(access, keys);
+              if (!needed)
+                return r(error_response(needed.error()));
+              when_granted(self, guard, std::move(*needed), r,
                            [write, keys](gateway_actor::pointer self,
                                          const http_reply& r,
                                          const access_grant&) {

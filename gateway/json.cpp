@@ -449,10 +449,15 @@ std::string render_system_config_page(
 
 std::string render_health(bool up,
                           const std::vector<component_health>& parts) {
+  auto status_of = [](bool part_up, bool part_degraded) {
+    return !part_up ? "DOWN" : part_degraded ? "DEGRADED" : "UP";
+  };
+  auto degraded = std::any_of(parts.begin(), parts.end(),
+                              [](const auto& part) { return part.degraded; });
   return json_text([&](json_writer& out) {
     out.StartObject();
     out.Key("status");
-    out.String(up ? "UP" : "DOWN");
+    out.String(status_of(up, degraded));
     if (!parts.empty()) {
       out.Key("components");
       out.StartObject();
@@ -460,9 +465,9 @@ std::string render_health(bool up,
         write_string(out, part.name);
         out.StartObject();
         out.Key("status");
-        out.String(part.up ? "UP" : "DOWN");
-        // Down parts say why; up parts only when there is more to say (the
-        // license's days left).
+        out.String(status_of(part.up, part.degraded));
+        // Down and degraded parts say why; up parts only when there is more
+        // to say (the license's days left).
         if (!part.up || (!part.detail.empty() && part.detail != "UP")) {
           out.Key("details");
           write_string(out, part.detail);

@@ -90,8 +90,9 @@ std::string render_system_config_page(
   const std::vector<system_config_record>& records, int64_t number,
   int64_t size);
 
-/// The health body: `{"status": "UP"|"DOWN", "components": {name: {status,
-/// details?}}}`; components may be empty (liveness).
+/// The health body: `{"status": "UP"|"DEGRADED"|"DOWN", "components":
+/// {name: {status, details?}}}`; components may be empty (liveness). Up
+/// with a degraded part is DEGRADED.
 std::string render_health(bool up, const std::vector<component_health>& parts);
 
 } // namespace ecr

@@ -22,6 +22,7 @@ unsigned status_of(const caf::error& err) {
     case ec::upstream_failure: return 502;
     case ec::unauthenticated: return 401;
     case ec::forbidden: return 403;
+    case ec::storage_full: return 507;
     default: return 500;
   }
 }
@@ -48,6 +49,10 @@ http_response error_response(const caf::error& err) {
   auto status = status_of(err);
   if (status == 504)
     return error_response(status, "the request timed out inside the service");
+  // The store's own words name files and limits; the writer logs them.
+  if (status == 507)
+    return error_response(status, "the store is out of space: the change was "
+                                  "not saved");
   if (status == 500) {
     // Internal details go to the log, not to clients.
     ECR_ERROR("request failed: {}", render(err));

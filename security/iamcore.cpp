@@ -43,14 +43,27 @@ bool irn_token(std::string_view token) {
   return !token.empty() && std::all_of(token.begin(), token.end(), irn_char);
 }
 
-/// Empty is refused unless `optional`.
+/// How a message shows the byte `c` of a refused token: quoted when
+/// printable ASCII, else by its value (the token may not be UTF-8).
+std::string shown(char c) {
+  auto byte = static_cast<unsigned char>(c);
+  if (byte > 0x20 && byte < 0x7F)
+    return std::string{"'"} + c + "'";
+  constexpr std::string_view hex = "0123456789ABCDEF";
+  return std::string{"byte 0x"} + hex[byte >> 4] + hex[byte & 0xF];
+}
+
+/// Empty is refused unless `optional`. A refusal names the first character
+/// an IRN token cannot hold: `:` and `/` separate tokens, `*` is a wildcard.
 caf::error check_token(std::string_view token, std::string_view what,
                        bool optional = false) {
   if (token.empty())
     return optional ? caf::error{} : invalid(std::string{what} + " is empty");
-  if (!irn_token(token))
-    return invalid(std::string{what}
-                   + " holds characters other than letters, digits and - _ @ .");
+  auto bad = std::find_if_not(token.begin(), token.end(), irn_char);
+  if (bad != token.end())
+    return invalid(std::string{what} + " holds " + shown(*bad)
+                   + ", which IRNs do not allow (only letters, digits and "
+                     "- _ @ .)");
   return {};
 }
 
@@ -228,7 +241,10 @@ caf::expected<std::string> resource_irn(const std::string& account,
                                         const std::string& type,
                                         const std::string& id) {
   irn name{account, application, tenant, {}, type, {}, id};
-  if (auto err = check_irn(name))
+  auto err = check_token(id, "the " + type + " id");
+  if (!err)
+    err = check_irn(name);
+  if (err)
     return invalid("no iamcore IRN for this " + type + ": " + error_message(err));
   return to_string(name);
 }

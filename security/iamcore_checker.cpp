@@ -29,8 +29,10 @@ iamcore_checker::check(const access_request& request) {
   // cannot hold is 400 whatever the order of the permissions.
   std::vector<std::pair<std::string, std::string>> asked; // action, IRN
   for (const auto& permission : request.permissions) {
-    // `<type>-<id>#<action>`, as spec 9.1 names resources.
-    auto hash = permission.find('#');
+    // `<type>-<id>#<action>`, as spec 9.1 names resources: no type holds a
+    // `-` and no action a `#`, so an id holding either stays whole and
+    // meets the IRN's own check.
+    auto hash = permission.rfind('#');
     auto dash = permission.find('-');
     if (hash == std::string::npos || dash == std::string::npos || dash > hash)
       return make_error(ec::invalid_argument,

@@ -9,9 +9,35 @@ namespace ecr {
 
 namespace {
 
-std::string permission(std::string_view type, std::string_view handle,
-                       std::string_view scope) {
-  return std::string{type} + "-" + std::string{handle} + "#"
+/// A kind of resource as permissions name it, `<type>-<handle>`, and the
+/// identifier its handle comes from, for messages.
+struct resource_type {
+  std::string_view name;
+  std::string_view handle;
+};
+
+constexpr resource_type endpoint_type{"endpoint", "endpointId"};
+constexpr resource_type application_type{"application", "the application name"};
+constexpr resource_type tenant_type{"tenant", "tenantId"};
+
+/// `<type>-<handle>#<scope>`. Keycloak reads a permission by splitting it at
+/// every `#` and keeping the first two parts as resource and scopes, so a
+/// `#` in the handle would change what is asked: for the handle
+/// `a#endpoint:read`, `endpoint-a#endpoint:read#endpoint:update` is
+/// decided as reading `endpoint-a`. Such a handle is refused, not encoded:
+/// Kaa names resources after the identifier itself, so an encoded name
+/// would name no resource, or another one. `,` separates scopes only after
+/// the `#`, and `-` only ends the type (no type holds one): both may stay.
+caf::expected<std::string> permission(const resource_type& type,
+                                      std::string_view handle,
+                                      std::string_view scope) {
+  if (handle.find('#') != std::string_view::npos)
+    return make_error(ec::invalid_argument,
+                      std::string{type.handle}
+                        + " must not contain '#' while security is on: a "
+                          "permission names its resource before a '#' and "
+                          "its scope after it, so this one cannot be checked");
+  return std::string{type.name} + "-" + std::string{handle} + "#"
          + std::string{scope};
 }
 
@@ -39,39 +65,44 @@ caf::expected<std::string> permission_of(const protected_resource& resource,
   auto scope = reads ? "read" : "update";
   switch (resource.type) {
     case kind::endpoint:
-      return permission("endpoint", resource.id,
+      return permission(endpoint_type, resource.id,
                         std::string{"endpoint:"} + scope);
     case kind::app_version_endpoint_configs: {
       auto app = application_of(applications, resource.id);
       if (!app)
         return app.error();
       auto action = resource.action == access_action::remove ? "delete" : scope;
-      return permission("application", *app,
+      return permission(application_type, *app,
                         std::string{"application:endpoint-config:"} + action);
     }
     case kind::app_version: {
       auto app = application_of(applications, resource.id);
       if (!app)
         return app.error();
-      return permission("application", *app,
+      return permission(application_type, *app,
                         std::string{"application:"} + scope);
     }
     case kind::application:
-      return permission("application", resource.id,
+      return permission(application_type, resource.id,
                         std::string{"application:"} + scope);
     case kind::tenant:
-      return permission("tenant", resource.id, std::string{"tenant:"} + scope);
+      return permission(tenant_type, resource.id, std::string{"tenant:"} + scope);
   }
   return make_error(ec::forbidden, "no permission rule for this resource");
 }
 
-std::vector<std::string> endpoint_updates(const std::vector<config_key>& keys) {
+caf::expected<std::vector<std::string>>
+endpoint_updates(const std::vector<config_key>& keys) {
   std::set<std::string_view> endpoints;
   for (const auto& key : keys)
     endpoints.insert(key.endpoint_id);
   std::vector<std::string> result;
-  for (auto endpoint : endpoints)
-    result.push_back(permission("endpoint", endpoint, "endpoint:update"));
+  for (auto endpoint : endpoints) {
+    auto update = permission(endpoint_type, endpoint, "endpoint:update");
+    if (!update)
+      return update.error();
+    result.push_back(std::move(*update));
+  }
   return result;
 }
 

@@ -47,11 +47,14 @@ struct protected_resource {
 
 /// The permission to act on `resource`. An app version is answered for by
 /// its application, from `applications`: a version no application lists
-/// cannot be checked (`ec::forbidden`).
+/// cannot be checked (`ec::forbidden`). A handle holding `#`, which would
+/// end the resource's name early, is `ec::invalid_argument`.
 caf::expected<std::string> permission_of(const protected_resource& resource,
                                          const app_catalog& applications);
 
-/// `endpoint:update` on each endpoint of `keys` (E5, E6), once each.
-std::vector<std::string> endpoint_updates(const std::vector<config_key>& keys);
+/// `endpoint:update` on each endpoint of `keys` (E5, E6), once each; refused
+/// as `permission_of` refuses.
+caf::expected<std::vector<std::string>>
+endpoint_updates(const std::vector<config_key>& keys);
 
 } // namespace ecr

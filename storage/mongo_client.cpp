@@ -96,6 +96,10 @@ caf::expected<std::shared_ptr<connection>> make_connection(const settings& cfg) 
 
 constexpr uint32_t duplicate_key_code = 11000;
 
+/// "Can't take a write lock while out of disk space": the write did not
+/// happen. (WiredTiger stops the server instead; that is unreachable.)
+constexpr uint32_t out_of_disk_space_code = 14031;
+
 } // namespace
 
 bool is_duplicate_key(const bson_error_t& error) {
@@ -103,7 +107,8 @@ bool is_duplicate_key(const bson_error_t& error) {
 }
 
 caf::error failure(const char* what, const bson_error_t& error) {
-  return make_error(ec::storage_failure,
+  return make_error(error.code == out_of_disk_space_code ? ec::storage_full
+                                                         : ec::storage_failure,
                     std::string{"mongodb: "} + what + ": " + error.message);
 }
 

@@ -72,6 +72,9 @@ struct reply_doc {
 
 bool is_duplicate_key(const bson_error_t& error);
 
+/// The store's error for a failed command: `ec::storage_full` when the
+/// server had no disk space for a write (code 14031, OutOfDiskSpace), else
+/// `ec::storage_failure`.
 caf::error failure(const char* what, const bson_error_t& error);
 
 /// Compare-and-swap loops retry this often before they give up: each retry

@@ -10,7 +10,9 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,6 +35,23 @@ struct statement_finalizer {
 
 using connection_ptr = std::unique_ptr<sqlite3, connection_closer>;
 using statement_ptr = std::unique_ptr<sqlite3_stmt, statement_finalizer>;
+
+/// The store's error for the last failure on `db`. A write that found no
+/// space (a full disk or quota, which SQLite reports as SQLITE_FULL or as an
+/// I/O error with ENOSPC or EDQUOT) is `ec::storage_full`, so that clients
+/// learn why; SQLite undid all of it.
+inline caf::error error_of(sqlite3* db) {
+  auto code = sqlite3_extended_errcode(db);
+  auto system = sqlite3_system_errno(db);
+  auto io_without_space = (code & 0xFF) == SQLITE_IOERR
+                          && (system == ENOSPC || system == EDQUOT);
+  std::string text = std::string{"sqlite: "} + sqlite3_errmsg(db);
+  if (io_without_space)
+    text += std::string{": "} + std::strerror(system);
+  return make_error(code == SQLITE_FULL || io_without_space ? ec::storage_full
+                                                            : ec::storage_failure,
+                    std::move(text));
+}
 
 /// A prepared statement borrowed for one use: bind, step, read; resets and
 /// clears its bindings when it goes out of scope.
@@ -65,7 +84,7 @@ public:
       case SQLITE_DONE:
         return false;
       default:
-        return failure();
+        return error_of(db_);
     }
   }
 
@@ -79,11 +98,6 @@ public:
 
   int extended_error() const {
     return sqlite3_extended_errcode(db_);
-  }
-
-  caf::error failure() const {
-    return make_error(ec::storage_failure,
-                      std::string{"sqlite: "} + sqlite3_errmsg(db_));
   }
 
   std::string text(int column) const {

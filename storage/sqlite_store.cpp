@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 namespace ecr {
@@ -59,6 +60,8 @@ public:
 
   caf::error commit_batch() override {
     in_batch_ = false;
+    if (auto lost = std::exchange(batch_lost_, caf::error{}))
+      return lost;
     if (auto err = control("COMMIT")) {
       control("ROLLBACK");
       return err;
@@ -511,15 +514,17 @@ private:
   /// durable transaction otherwise. Any error undoes what `body` wrote.
   template <class F>
   auto write(F body) -> decltype(body()) {
+    if (batch_lost_)
+      return batch_lost_;
     if (auto err = control(in_batch_ ? "SAVEPOINT op" : "BEGIN IMMEDIATE"))
       return err;
     auto result = body();
     if (!result) {
-      undo();
+      undo(result.error());
       return result;
     }
     if (auto err = control(in_batch_ ? "RELEASE op" : "COMMIT")) {
-      undo();
+      undo(err);
       return err;
     }
     return result;
@@ -531,14 +536,19 @@ private:
     return q.run();
   }
 
-  /// Undoes the current write: its savepoint in a batch, else its
-  /// transaction.
-  void undo() {
-    if (in_batch_) {
+  /// Undoes the current write, which failed with `cause`: its savepoint in
+  /// a batch, else its transaction.
+  void undo(const caf::error& cause) {
+    if (!in_batch_) {
+      control("ROLLBACK");
+    } else if (sqlite3_get_autocommit(db_.get())) {
+      // SQLite rolled the whole batch back (it may on SQLITE_FULL and I/O
+      // errors): the writes before this one are gone too, and the rest of
+      // the batch must not run outside it and commit on its own.
+      batch_lost_ = cause;
+    } else {
       control("ROLLBACK TO op");
       control("RELEASE op");
-    } else {
-      control("ROLLBACK");
     }
   }
 
@@ -695,6 +705,8 @@ private:
   version_table versions_;
   bool writer_ = false;
   bool in_batch_ = false;
+  /// Why the open batch was rolled back as a whole; its writes all fail so.
+  caf::error batch_lost_;
 };
 
 } // namespace

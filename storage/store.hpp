@@ -26,7 +26,9 @@ using stored_record = std::variant<config_record, status_record,
 /// make the writes durable together at `commit_batch` (group commit).
 ///
 /// Errors: `ec::not_found`, `ec::precondition_failed`, `ec::conflict`,
-/// `ec::invalid_argument` for rule violations; `ec::storage_failure` for I/O.
+/// `ec::invalid_argument` for rule violations; `ec::storage_full` for a
+/// write that found no space (none of it is stored); `ec::storage_failure`
+/// for other I/O.
 class store {
 public:
   virtual ~store();

@@ -444,7 +444,7 @@ TEST_F(e2e_security_iamcore, an_app_version_of_no_known_application_is_403_uneva
 /// batch names them.
 const std::vector<std::pair<std::string, std::string>> unnamable_endpoints{
   {"ep%201", "ep 1"}, {"ep~1", "ep~1"}, {"ep:1", "ep:1"},
-  {"ep%2F1", "ep/1"}, {"ep%C3%A9", "ep\xC3\xA9"},
+  {"ep%2F1", "ep/1"}, {"ep%C3%A9", "ep\xC3\xA9"}, {"ep%23endpoint:read", "ep#endpoint:read"},
 };
 
 TEST_F(e2e_security_iamcore, an_identifier_outside_the_irn_alphabet_is_400_unevaluated) {

@@ -17,6 +17,7 @@
 #include <future>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace ecr::test {
 namespace {
@@ -407,6 +408,40 @@ TEST_F(e2e_security, an_app_version_of_no_known_application_is_403_after_authent
   EXPECT_EQ(decisions_after(mark), std::vector<std::string>{});
   // An endpoint configuration of such an app version needs endpoint rights only.
   EXPECT_EQ(send("PUT", endpoint_url("ep-1", "unknown-v1"), token("alice"), "{}").status, 200);
+}
+
+TEST_F(e2e_security, an_identifier_holding_a_hash_is_400_and_keycloak_never_sees_it) {
+  // Keycloak splits a permission at every '#': asked about
+  // "endpoint-ep-1#endpoint:read#endpoint:update", it decides whether carol
+  // may read ep-1, which she may.
+  idp_.set_policy(realm, {{"carol", "endpoint-ep-1#endpoint:read"}});
+  const std::string endpoint = "ep-1#endpoint:read";
+  const std::string in_path = "ep-1%23endpoint:read";
+  auto mark = decisions().size();
+  for (const auto& [method, url, body] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+         {"PUT", endpoint_url(in_path), R"({"v":1})"},
+         {"GET", endpoint_url(in_path), ""},
+         {"DELETE", endpoint_url(in_path), ""},
+         {"GET", api + "/statuses?endpointId=" + in_path, ""},
+         {"POST", system_configs_url("endpoints/" + in_path), system_config_body},
+         {"POST", system_configs_url("tenants/t%23tenant:read"), system_config_body},
+         {"PUT", api + "/endpoints/batch", batch_body({{"lamp-v1", {"ep-2", endpoint}}})},
+       }) {
+    SCOPED_TRACE(method + " " + url + " " + body);
+    // Authentication still comes first.
+    expect_unauthenticated(send(method, url, "", body));
+    auto refused = send(method, url, token("carol"), body);
+    expect_error(refused, 400);
+    EXPECT_NE(refused.body.find("'#'"), std::string::npos) << refused.describe();
+  }
+  EXPECT_EQ(decisions_after(mark), std::vector<std::string>{});
+  // Nothing was stored under the name, as CDTP (which needs no token) shows.
+  ASSERT_TRUE(wait_for_ecr_subscriptions(nats_));
+  nats_test_client client{nats_.url()};
+  expect_no_config(cdtp(client, make_config_request(endpoint, "smart-meter-v1")), 404,
+                   "Not Found");
+  expect_no_config(cdtp(client, make_config_request("ep-2", "lamp-v1")), 404, "Not Found");
 }
 
 TEST_F(e2e_security, a_batch_needs_endpoint_update_on_every_endpoint) {

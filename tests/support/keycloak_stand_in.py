@@ -98,16 +98,25 @@ def bearer_subject(authorization, realm):
   return claims["sub"]
 
 
+def split_permission(permission):
+  """The resource and scopes of a permission, read as Keycloak's token
+  endpoint reads them: split at every "#", the first part is the resource,
+  the second the scopes (split at ","), and any further part is ignored."""
+  parts = permission.split("#")
+  return parts[0], parts[1].split(",") if len(parts) > 1 else []
+
+
 def granted(policy, subject, permission):
-  resource, _, scope = permission.partition("#")
+  resource, scopes = split_permission(permission)
+  allowed = set()
   for line in policy.splitlines():
     fields = line.split()
     if len(fields) != 2 or fields[0] != subject:
       continue
     allowed_resource, _, allowed_scope = fields[1].partition("#")
-    if allowed_resource in ("*", resource) and allowed_scope == scope:
-      return True
-  return False
+    if allowed_resource in ("*", resource):
+      allowed.add(allowed_scope)
+  return bool(scopes) and all(scope in allowed for scope in scopes)
 
 
 class handler(BaseHTTPRequestHandler):
@@ -242,7 +251,7 @@ class handler(BaseHTTPRequestHandler):
       record("invalid_request")
       return self.oauth_error(400, "invalid_request",
                               "the stand-in answers single-permission decisions only")
-    resource = permission.partition("#")[0]
+    resource = split_permission(permission)[0]
     resources = stand_in_main.read_text(realm_dir / "resources")
     if resources is not None and resource not in resources.splitlines():
       record("invalid_resource")

@@ -99,6 +99,14 @@ TEST(service_metrics, store_errors_count_failures_only) {
   EXPECT_EQ(sample(text, R"(ecr_store_errors_total{operation="get_config"})"), -1);
 }
 
+TEST(service_metrics, refused_writes_count_by_reason_from_zero) {
+  service_metrics m{"1.0"};
+  EXPECT_EQ(sample(m.render(), R"(ecr_store_writes_refused_total{reason="no_space"})"), 0);
+  m.store_writes_refused("no_space", 3);
+  m.store_writes_refused("no_space", 1);
+  EXPECT_EQ(sample(m.render(), R"(ecr_store_writes_refused_total{reason="no_space"})"), 4);
+}
+
 TEST(service_metrics, license_days_show_only_with_a_certificate) {
   service_metrics m{"t"};
   EXPECT_EQ(sample(m.render(), "ecr_license_days_left"), -1);

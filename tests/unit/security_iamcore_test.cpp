@@ -111,7 +111,7 @@ TEST(core_iamcore_irn, resource_irns_are_built_from_checked_tokens) {
     auto refused = resource_irn(account, "kaa", tenant, "endpoint", id);
     ASSERT_FALSE(refused) << "'" << id << "' gave " << *refused;
     expect_error(refused.error(), ec::invalid_argument);
-    EXPECT_TRUE(mentions(refused.error(), "resource id")) << render(refused.error());
+    EXPECT_TRUE(mentions(refused.error(), "endpoint id")) << render(refused.error());
   }
   struct bad_token {
     std::string account, application, tenant, type;
@@ -126,6 +126,28 @@ TEST(core_iamcore_irn, resource_irns_are_built_from_checked_tokens) {
     ASSERT_FALSE(refused) << *refused;
     expect_error(refused.error(), ec::invalid_argument);
   }
+}
+
+TEST(core_iamcore_irn, a_resource_id_holding_a_separator_is_refused_naming_it) {
+  // `:` separates an IRN's tokens and `/` its path, `#` ends a permission's
+  // resource, `*` is a wildcard, and neither space nor `%` is of the
+  // alphabet: encoding cannot help, as iamcore's policies name the real id.
+  const std::vector<std::pair<std::string, std::string>> refused_ids{
+    {"ep:1", "':'"},   {"ep/1", "'/'"},  {"ep-1#endpoint:read", "'#'"},
+    {"ep*", "'*'"},    {"ep 1", "byte 0x20"}, {"ep%3A1", "'%'"},
+    {"ep,1", "','"},   {"caf\xC3\xA9", "byte 0xC3"},
+  };
+  for (const auto& [id, shown] : refused_ids) {
+    auto refused = resource_irn(account, "kaa", tenant, "endpoint", id);
+    ASSERT_FALSE(refused) << "'" << id << "' gave " << *refused;
+    expect_error(refused.error(), ec::invalid_argument);
+    EXPECT_TRUE(mentions(refused.error(), "the endpoint id holds " + shown))
+      << render(refused.error());
+  }
+  // `-`, `_`, `@` and `.` are of the alphabet.
+  auto kept = resource_irn(account, "kaa", tenant, "endpoint", "a-b_c@d.e");
+  ASSERT_TRUE(kept) << render(kept.error());
+  EXPECT_EQ(*kept, endpoint("a-b_c@d.e"));
 }
 
 TEST(core_iamcore_credential, the_bearer_token_comes_before_the_api_key) {

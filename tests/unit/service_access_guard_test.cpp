@@ -528,5 +528,18 @@ TEST_F(iamcore_checker_test, refusals_and_outages) {
   EXPECT_EQ(code_of(checker.check({"Bearer tok-b", {}, {}})), ec::unavailable);
 }
 
+TEST_F(iamcore_checker_test, a_hash_in_an_id_never_turns_into_another_action) {
+  // Read at the first `#`, this would evaluate the action
+  // "endpoint:read#endpoint:update" on endpoint/ep-1.
+  iam.allowed = {"endpoint:update irn:acct1:kaa:tenant-a::endpoint/ep-1"};
+  auto refused = checker.check(
+    api_key("key-a", {"endpoint-ep-1#endpoint:read#endpoint:update"}));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(code_of(refused), ec::invalid_argument);
+  EXPECT_NE(render(refused.error()).find("'#'"), std::string::npos)
+    << render(refused.error());
+  EXPECT_TRUE(iam.evaluations.empty());
+}
+
 } // namespace
 } // namespace ecr::test

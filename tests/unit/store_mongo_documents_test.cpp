@@ -1,6 +1,8 @@
 // The MongoDB mapping without a server: documents, key filters, updates and
-// index specifications (spec 3.8), as the MongoDB store sends them.
+// index specifications (spec 3.8), as the MongoDB store sends them, and how
+// the server's errors map to the store's.
 
+#include "storage/mongo_client.hpp"
 #include "storage/mongo_documents.hpp"
 #include "tests/unit/store_contract.hpp"
 
@@ -195,6 +197,26 @@ TEST(store_mongo_documents, a_document_from_before_history_is_its_first_version)
   EXPECT_EQ(history.revision, 1);
   ASSERT_EQ(history.versions.size(), 1u);
   EXPECT_EQ(history.versions[0], version_of(record, 1, {}));
+}
+
+/// A failure as the driver reports a server's answer.
+bson_error_t server_error(uint32_t code, const char* message) {
+  bson_error_t error{};
+  bson_set_error(&error, MONGOC_ERROR_SERVER, code, "%s", message);
+  return error;
+}
+
+TEST(store_mongo_errors, a_server_out_of_disk_space_is_storage_full) {
+  auto full = failure("cannot store a configuration",
+                      server_error(14031, "Can't take a write lock while out "
+                                          "of disk space"));
+  EXPECT_TRUE(fails_with(ec::storage_full, full));
+  EXPECT_NE(error_message(full).find("out of disk space"), std::string::npos)
+    << render(full);
+  for (uint32_t other : {11000u, 13u, 91u})
+    EXPECT_TRUE(fails_with(ec::storage_failure,
+                           failure("cannot store", server_error(other, "no"))))
+      << other;
 }
 
 } // namespace

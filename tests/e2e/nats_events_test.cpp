@@ -78,6 +78,27 @@ TEST_F(e2e_nats_events, only_changed_content_publishes) {
   EXPECT_NE(v2.config_id, v1.config_id);
 }
 
+TEST_F(e2e_nats_events, patches_and_rollbacks_publish_like_puts) {
+  auto key = endpoint_key("ep-1", "av-1");
+  auto v1 = put_config(http(), api, key, R"({"v":1,"k":0})");
+  EXPECT_EQ(events_->next_batch().size(), 1u);
+  auto patched = expect_config(http().request(
+    "PATCH", key.url(api), {{"Content-Type", "application/merge-patch+json"}}, R"({"v":2})"));
+  auto batch = events_->next_batch();
+  ASSERT_EQ(batch.size(), 1u) << ::testing::PrintToString(batch);
+  expect_event(batch, "ep-1", "av-1", patched);
+  EXPECT_EQ(batch[0].event.content, R"({"v":2,"k":0})");
+  // A patch that changes nothing publishes nothing.
+  http().request("PATCH", key.url(api), {{"Content-Type", "application/merge-patch+json"}},
+                 R"({"v":2})");
+  expect_no_events(events_->next_batch(), "a patch that changes nothing");
+  auto back = expect_config(http().request("POST", key.url(api) + "/rollback?to=" + v1.config_id));
+  batch = events_->next_batch();
+  ASSERT_EQ(batch.size(), 1u) << ::testing::PrintToString(batch);
+  expect_event(batch, "ep-1", "av-1", back);
+  EXPECT_EQ(batch[0].event.content, R"({"v":1,"k":0})");
+}
+
 TEST_F(e2e_nats_events, named_configurations_publish_on_their_own_subject) {
   auto key = endpoint_key("ep-1", "av-1");
   auto night = put_config(http(), api, key, R"({"mode":"night"})", "night-mode");

@@ -467,6 +467,40 @@ TEST_F(e2e_security, a_batch_needs_endpoint_update_on_every_endpoint) {
   EXPECT_EQ(send("GET", endpoint_url("ep-2", "lamp-v2"), alice).status, 200);
 }
 
+TEST_F(e2e_security, a_bulk_patch_needs_endpoint_update_on_every_endpoint) {
+  // Written by alice first: a patch needs something to patch.
+  auto alice = token("alice");
+  for (const auto& [endpoint, app_version] :
+       {std::pair{"ep-1", "lamp-v1"}, {"ep-2", "lamp-v2"}, {"ep-3", "lamp-v2"}})
+    ASSERT_EQ(send("PUT", endpoint_url(endpoint, app_version), alice, R"({"v":1})").status,
+              200);
+  let_carol_update_ep1_and_ep2();
+  auto patch_of = [](const std::map<std::string, std::vector<std::string>>& targets) {
+    auto body = batch_body(targets);
+    return R"({"patch":{"v":2},)" + body.substr(body.find("\"endpoints\""));
+  };
+  auto send_patch = [&](const std::string& body) {
+    auto headers = bearer(token("carol"));
+    headers.emplace_back("Content-Type", "application/json");
+    return http().request("PATCH", api + "/endpoints/batch", headers, body);
+  };
+  auto mark = decisions().size();
+  expect_error(send_patch(patch_of({{"lamp-v1", {"ep-1"}}, {"lamp-v2", {"ep-3", "ep-2"}}})),
+               403);
+  expect_update_refused(mark, {"ep-1", "ep-2", "ep-3"}, "ep-3");
+  // Nothing was patched, not even what carol may update.
+  auto reader = token("bob-reader");
+  idp_.set_policy(realm, {{"carol", update_of("ep-1")}, {"carol", update_of("ep-2")},
+                          {"bob-reader", "*#endpoint:read"}});
+  EXPECT_EQ(expect_config(send("GET", endpoint_url("ep-1", "lamp-v1"), reader)).config,
+            R"({"v":1})");
+  mark = decisions().size();
+  auto patched = send_patch(patch_of({{"lamp-v1", {"ep-1"}}, {"lamp-v2", {"ep-2"}}}));
+  ASSERT_EQ(patched.status, 200) << patched.describe();
+  EXPECT_EQ(patched.body, R"({"updated":2,"unchanged":0,"missing":[]})");
+  expect_updates_granted(mark, {"ep-1", "ep-2"});
+}
+
 TEST_F(e2e_security, keycloak_failing_is_503_and_writes_nothing) {
   ASSERT_NO_FATAL_FAILURE(seed());
   auto before = snapshot();

@@ -79,6 +79,29 @@ protected:
   }
 };
 
+TEST_F(e2e_nats_filter, a_patch_reaches_each_matched_endpoint_by_its_content_type) {
+  put_config(http(), api, endpoint_key("ep-1", "av-1"), R"({"mode":"a","id":1})");
+  put_config(http(), api, endpoint_key("ep-2", "av-1"), R"({"mode":"b","id":2})");
+  fake_epr epr(*client_, 200, {{"av-1", {"ep-1", "ep-2", "ep-3"}}});
+  auto patch = [&](const std::string& type, const std::string& body) {
+    return http().request("PATCH", "/api/v1/endpoints/filters/f-1", {{"Content-Type", type}},
+                          body);
+  };
+  auto merged = patch("application/merge-patch+json", R"({"mode":"eco"})");
+  ASSERT_EQ(merged.status, 200) << merged.describe();
+  EXPECT_EQ(merged.body, R"({"updated":2,"unchanged":0,"missing":["av-1/ep-3"]})");
+  EXPECT_EQ(expect_config(http().get(endpoint_key("ep-2", "av-1").url(api))).config,
+            R"({"mode":"eco","id":2})");
+  auto json = patch("application/json-patch+json", R"([{"op":"remove","path":"/id"}])");
+  ASSERT_EQ(json.status, 200) << json.describe();
+  EXPECT_EQ(expect_config(http().get(endpoint_key("ep-1", "av-1").url(api))).config,
+            R"({"mode":"eco"})");
+  // Not a patch type: refused before EPR is asked.
+  auto asked = epr.requests_seen();
+  expect_error(patch("application/json", R"({"mode":"x"})"), 415);
+  EXPECT_EQ(epr.requests_seen(), asked);
+}
+
 TEST_F(e2e_nats_filter, writes_the_configuration_to_every_matching_endpoint) {
   fake_epr epr{*client_, 200, {{"av-1", {"ep-1", "ep-2"}}, {"av-2", {"ep-3"}}}};
   auto res = put_filter("f%2F1", R"({ "mode" : "eco" })", "?name=night");

@@ -3,7 +3,9 @@
 // Plain HTTP request/response values passed between the Beast server and the
 // REST layer, so that Beast stays inside http_server.cpp.
 
+#include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,12 +29,33 @@ struct http_request {
   }
 };
 
+/// The sending end of a streamed response (B3's event stream): pieces go
+/// out in order after the header, until either end stops. Thread-safe; never
+/// blocks.
+class response_sink {
+public:
+  virtual ~response_sink();
+
+  /// Queues `piece`; false once the connection is gone.
+  virtual bool send(std::string piece) = 0;
+
+  /// Bytes queued and not yet written to the client.
+  virtual size_t queued_bytes() const = 0;
+
+  /// Ends the response once what is queued is written.
+  virtual void finish() = 0;
+};
+
 struct http_response {
   unsigned status = 200;
   /// Empty for responses without a body.
   std::string content_type;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// Set for a streamed response: called with its sink once the header is
+  /// written; the body is what goes through the sink, until the connection
+  /// closes.
+  std::function<void(std::shared_ptr<response_sink>)> stream;
 };
 
 /// Sends the response for one request; callable once, from any thread.
